@@ -1,0 +1,75 @@
+import * as grpc from "@grpc/grpc-js";
+import { fromGrpcError } from "./errors.js";
+import { injectContext } from "./trace-context.js";
+
+export interface CallOptions {
+  /** Per-call deadline; defaults to the client's. */
+  deadlineMs?: number;
+  /** Forwarded as the `authorization` metadata, e.g. `Bearer <jwt>`. */
+  authorization?: string | undefined;
+  metadata?: grpc.Metadata;
+}
+
+type Unary<F> = F extends (
+  argument: infer Req,
+  callback: grpc.requestCallback<infer Res>,
+) => grpc.ClientUnaryCall
+  ? (request: Req, opts?: CallOptions) => Promise<Res>
+  : never;
+
+/** The generated client's PascalCase methods, as promises that reject with AppError. */
+export type PromiseClient<C> = {
+  [K in keyof C as K extends `${Uppercase<infer First>}${string}`
+    ? First extends Lowercase<First>
+      ? never
+      : K
+    : never]: Unary<C[K]>;
+} & { close(): void; raw: C };
+
+export interface ClientOptions {
+  deadlineMs?: number;
+}
+
+/**
+ * A client on a keep-alive channel; every call gets a deadline, trace context and an AppError on failure.
+ * `Ctor` is a service constructor from `protos()`.
+ */
+export function createGrpcClient<C extends grpc.Client>(
+  Ctor: new (address: string, creds: grpc.ChannelCredentials, options?: grpc.ClientOptions) => C,
+  address: string,
+  opts: ClientOptions = {},
+): PromiseClient<C> {
+  const client = new Ctor(address, grpc.credentials.createInsecure(), {
+    "grpc.keepalive_time_ms": 30_000,
+    "grpc.keepalive_timeout_ms": 5_000,
+    "grpc.keepalive_permit_without_calls": 1,
+    "grpc.enable_retries": 0,
+  });
+  const defaultDeadline = opts.deadlineMs ?? 5_000;
+  const methods = Object.keys(Object.getPrototypeOf(client)).filter((k) => /^[A-Z]/.test(k));
+  const out: Record<string, unknown> = {
+    close: () => client.close(),
+    raw: client,
+  };
+  for (const method of methods) {
+    out[method] = (request: unknown, call: CallOptions = {}) =>
+      new Promise((resolve, reject) => {
+        const metadata = call.metadata?.clone() ?? new grpc.Metadata();
+        if (call.authorization) metadata.set("authorization", call.authorization);
+        injectContext(metadata);
+        const deadline = new Date(Date.now() + (call.deadlineMs ?? defaultDeadline));
+        const fn = (client as unknown as Record<string, (...args: unknown[]) => unknown>)[method]!;
+        fn.call(client, request, metadata, { deadline }, (err: grpc.ServiceError | null, res: unknown) =>
+          err ? reject(fromGrpcError(err, method)) : resolve(res),
+        );
+      });
+  }
+  return out as PromiseClient<C>;
+}
+
+/** Resolves when the channel is connected, or rejects after `timeoutMs`. */
+export function waitForReady(client: grpc.Client, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) =>
+    client.waitForReady(Date.now() + timeoutMs, (err) => (err ? reject(err) : resolve())),
+  );
+}

@@ -1,0 +1,42 @@
+import { randomBytes } from "node:crypto";
+
+/** Kafka brokers for tests (`KAFKA_BROKERS`, default the local broker). */
+export function kafkaBrokers(): string[] {
+  return (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(",").map((s) => s.trim());
+}
+
+/** A topic prefix of its own per test file, so parallel files never read each other's events. */
+export function uniqueTopicPrefix(): string {
+  return `t${randomBytes(4).toString("hex")}.`;
+}
+
+export function redisUrl(): string {
+  return process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+}
+
+/** A short random suffix for emails, SKUs and other unique test data. */
+export function uid(): string {
+  return randomBytes(6).toString("hex");
+}
+
+/** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 10_000,
+  intervalMs = 25,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`condition not met within ${timeoutMs} ms${lastError ? `: ${String(lastError)}` : ""}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}

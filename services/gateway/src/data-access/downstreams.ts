@@ -1,0 +1,22 @@
+import { createGrpcClient, type PromiseClient, protos } from "@shop/grpc";
+import type { Config } from "../config.js";
+
+type HealthClient = PromiseClient<InstanceType<ReturnType<typeof protos>["health"]["Health"]>>;
+
+/** gRPC health clients of every downstream service, for readiness. */
+export function createDownstreamHealth(config: Config): Record<string, HealthClient> {
+  const { Health } = protos().health;
+  const addresses = {
+    auth: config.authGrpc,
+    product: config.productGrpc,
+    order: config.orderGrpc,
+    payment: config.paymentGrpc,
+    notification: config.notificationGrpc,
+  };
+  return Object.fromEntries(
+    Object.entries(addresses).map(([name, address]) => [
+      name,
+      createGrpcClient(Health, address, { deadlineMs: config.downstreamTimeoutMs }),
+    ]),
+  );
+}
