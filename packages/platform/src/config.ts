@@ -153,3 +153,9 @@ export const databaseSettings = (database: string) => ({
   ),
   databasePoolMax: int("DATABASE_POOL_MAX", "most connections this process opens", 10, 1, 1000),
 });
+
+/** Kafka brokers and the topic prefix that isolates environments sharing a broker. */
+export const kafkaSettings = () => ({
+  kafkaBrokers: list("KAFKA_BROKERS", "comma-separated Kafka brokers", ["127.0.0.1:9092"]),
+  kafkaTopicPrefix: str("KAFKA_TOPIC_PREFIX", "prefix of every topic name (isolates environments)", ""),
+});

@@ -1,0 +1,2 @@
+export * from "./test-issuer.js";
+export * from "./verifier.js";
