@@ -1,0 +1,2 @@
+export * from "./enqueue.js";
+export * from "./relay.js";

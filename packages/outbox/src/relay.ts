@@ -1,0 +1,254 @@
+import type { Kafka, Producer } from "@shop/kafka";
+import type { Logger, Sql, TransactionSql } from "@shop/platform";
+import { type Message, Partitioners } from "kafkajs";
+import type { Registry } from "prom-client";
+import { OUTBOX_CHANNEL } from "./enqueue.js";
+import { isRowError } from "./kafka-errors.js";
+import { createRelayMetrics } from "./metrics.js";
+
+export interface RelayOptions {
+  sql: Sql;
+  kafka: Kafka;
+  logger: Logger;
+  metrics: Registry;
+  /** Rows per transaction. */
+  batchSize?: number;
+  /** Fallback poll when no NOTIFY arrives (e.g. rows written by a process that crashed before notifying). */
+  pollIntervalMs?: number;
+  /** Attempts after which a row that Kafka keeps rejecting is parked with its last error. */
+  maxAttempts?: number;
+  /** Published rows are deleted after this long. */
+  retentionMs?: number;
+  cleanupIntervalMs?: number;
+  /** Longest pause between attempts while the broker is unreachable. */
+  maxBackoffMs?: number;
+  /** Called after Kafka acknowledged a batch and before the rows are marked published (fault injection). */
+  afterPublish?: (eventIds: string[]) => Promise<void> | void;
+}
+
+interface OutboxRow {
+  id: number;
+  event_id: string;
+  topic: string;
+  message_key: string;
+  event_type: string;
+  payload: unknown;
+  headers: Record<string, string>;
+  attempts: number;
+  created_at: Date;
+}
+
+/** Advisory-lock namespace of the relay: one relay at a time owns an aggregate's pending rows. */
+const LOCK_NAMESPACE = 0x0b0c;
+
+/**
+ * Publishes committed outbox rows to Kafka: idempotent producer, acks=all, key = aggregate id.
+ * Several relays may run on one table: rows are claimed with FOR UPDATE SKIP LOCKED, and an
+ * advisory lock per message key keeps one aggregate's rows with one relay, so they go out in order.
+ * Rows are marked published in the same transaction that claimed them; a crash in between
+ * republishes them, which consumers absorb through their inbox.
+ */
+export function createOutboxRelay(opts: RelayOptions) {
+  const batchSize = opts.batchSize ?? 200;
+  const pollIntervalMs = opts.pollIntervalMs ?? 1_000;
+  const maxAttempts = opts.maxAttempts ?? 10;
+  const retentionMs = opts.retentionMs ?? 7 * 24 * 3600_000;
+  const cleanupIntervalMs = opts.cleanupIntervalMs ?? 60_000;
+  const maxBackoffMs = opts.maxBackoffMs ?? 30_000;
+  const log = opts.logger.child({ component: "outbox-relay" });
+  const metrics = createRelayMetrics(opts.metrics, opts.sql);
+
+  let producer: Producer | undefined;
+  let connected = false;
+  let running = false;
+  let woken = false;
+  let wakeUp: (() => void) | undefined;
+  let loopDone: Promise<void> | undefined;
+  let unlisten: (() => Promise<void>) | undefined;
+  let cleanupTimer: NodeJS.Timeout | undefined;
+
+  function wake() {
+    woken = true;
+    wakeUp?.();
+  }
+
+  function pause(ms: number): Promise<void> {
+    if (woken || !running) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wakeUp = undefined;
+        resolve();
+      }
+      wakeUp = done;
+    });
+  }
+
+  async function ensureProducer(): Promise<Producer> {
+    producer ??= opts.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      // Fail fast to our own backoff loop instead of holding the claiming transaction open.
+      retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1_000 },
+    });
+    if (!connected) {
+      await producer.connect();
+      connected = true;
+    }
+    return producer;
+  }
+
+  function toMessage(row: OutboxRow): Message {
+    return {
+      key: row.message_key,
+      value: JSON.stringify(row.payload),
+      headers: { ...row.headers, "event-type": row.event_type, "event-id": row.event_id },
+    };
+  }
+
+  async function markPublished(tx: TransactionSql, rows: OutboxRow[]) {
+    if (rows.length === 0) return;
+    await opts.afterPublish?.(rows.map((r) => r.event_id));
+    await tx`
+      update outbox set published_at = now(), attempts = attempts + 1
+      where id = any(${rows.map((r) => r.id)}::bigint[])
+    `;
+    const now = Date.now();
+    for (const row of rows) {
+      metrics.published.inc({ event_type: row.event_type });
+      metrics.latency.observe((now - row.created_at.getTime()) / 1000);
+    }
+  }
+
+  /** One message at a time, to find which rows Kafka rejects; an aggregate stops at its first failure. */
+  async function publishOneByOne(tx: TransactionSql, p: Producer, rows: OutboxRow[]) {
+    const blockedKeys = new Set<string>();
+    const sent: OutboxRow[] = [];
+    for (const row of rows) {
+      if (blockedKeys.has(row.message_key)) continue;
+      try {
+        await p.send({ topic: row.topic, acks: -1, messages: [toMessage(row)] });
+        sent.push(row);
+      } catch (err) {
+        if (!isRowError(err)) throw err;
+        blockedKeys.add(row.message_key);
+        metrics.failures.inc({ kind: "row" });
+        const park = row.attempts + 1 >= maxAttempts;
+        await tx`
+          update outbox set attempts = attempts + 1, last_error = ${String((err as Error).message).slice(0, 1000)},
+            parked_at = ${park ? new Date() : null}
+          where id = ${row.id}
+        `;
+        log[park ? "error" : "warn"](
+          { err, eventId: row.event_id, attempts: row.attempts + 1 },
+          park ? "outbox row parked" : "outbox row rejected",
+        );
+      }
+    }
+    await markPublished(tx, sent);
+  }
+
+  /** Claims, publishes and marks one batch; returns how many rows it claimed. */
+  async function publishBatch(): Promise<number> {
+    const p = await ensureProducer();
+    return opts.sql.begin(async (tx) => {
+      const rows = await tx<OutboxRow[]>`
+        select id, event_id, topic, message_key, event_type, payload, headers, attempts, created_at
+        from outbox
+        where published_at is null and parked_at is null
+          and pg_try_advisory_xact_lock(${LOCK_NAMESPACE}, hashtext(message_key))
+        order by id
+        limit ${batchSize}
+        for update skip locked
+      `;
+      if (rows.length === 0) return 0;
+      const byTopic = new Map<string, Message[]>();
+      for (const row of rows) {
+        const list = byTopic.get(row.topic) ?? [];
+        list.push(toMessage(row));
+        byTopic.set(row.topic, list);
+      }
+      try {
+        await p.sendBatch({
+          acks: -1,
+          topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+        });
+      } catch (err) {
+        if (!isRowError(err)) throw err;
+        await publishOneByOne(tx, p, rows);
+        return rows.length;
+      }
+      await markPublished(tx, rows);
+      return rows.length;
+    });
+  }
+
+  async function loop() {
+    let backoff = 0;
+    while (running) {
+      woken = false;
+      try {
+        let claimed: number;
+        do {
+          claimed = await publishBatch();
+        } while (running && claimed === batchSize);
+        if (backoff > 0) log.info("outbox relay resumed");
+        backoff = 0;
+        await pause(pollIntervalMs);
+      } catch (err) {
+        metrics.failures.inc({ kind: "broker" });
+        connected = false;
+        backoff = Math.min(Math.max(backoff * 2, 100), maxBackoffMs);
+        log.warn(
+          { err: String((err as Error).message), retryInMs: backoff },
+          "outbox publish failed; backing off",
+        );
+        woken = false;
+        await pause(backoff);
+      }
+    }
+  }
+
+  async function cleanup() {
+    try {
+      await opts.sql`
+        delete from outbox where id in (
+          select id from outbox
+          where published_at < now() - make_interval(secs => ${retentionMs / 1000})
+          limit 10000
+        )
+      `;
+    } catch (err) {
+      log.warn({ err }, "outbox cleanup failed");
+    }
+  }
+
+  return {
+    async start(): Promise<void> {
+      running = true;
+      const listener = await opts.sql.listen(OUTBOX_CHANNEL, () => wake());
+      unlisten = () => listener.unlisten();
+      cleanupTimer = setInterval(() => void cleanup(), cleanupIntervalMs);
+      cleanupTimer.unref();
+      loopDone = loop();
+      log.info({ batchSize, pollIntervalMs }, "outbox relay started");
+    },
+    /** Finishes the batch in flight, then disconnects. */
+    async stop(): Promise<void> {
+      running = false;
+      clearInterval(cleanupTimer);
+      wake();
+      await loopDone;
+      await unlisten?.().catch(() => {});
+      await producer?.disconnect().catch(() => {});
+      connected = false;
+    },
+    /** Publishes whatever is pending now (tests and tools). */
+    wake,
+    cleanup,
+  };
+}
+
+export type OutboxRelay = ReturnType<typeof createOutboxRelay>;
