@@ -1,0 +1,236 @@
+import { context, propagation } from "@opentelemetry/api";
+import {
+  type AnyEvent,
+  deadLetterTopic,
+  decodeEvent,
+  type EventEnvelope,
+  type EventType,
+  type TopicKey,
+  topicName,
+} from "@shop/events";
+import { ensureTopics, type Kafka } from "@shop/kafka";
+import type { Logger, Sql, TransactionSql } from "@shop/platform";
+import { type EachMessagePayload, type KafkaMessage, Partitioners, type Producer } from "kafkajs";
+import type { Registry } from "prom-client";
+import { createConsumerMetrics } from "./metrics.js";
+import { backoffMs, isRetryable } from "./retry-policy.js";
+
+export interface HandlerContext {
+  log: Logger;
+  topic: string;
+  partition: number;
+  offset: string;
+  attempt: number;
+}
+
+export type EventHandler<T extends EventType> = (
+  event: EventEnvelope<T>,
+  tx: TransactionSql,
+  ctx: HandlerContext,
+) => Promise<void>;
+
+export type EventHandlers = { [T in EventType]?: EventHandler<T> };
+
+export interface ConsumerOptions {
+  kafka: Kafka;
+  sql: Sql;
+  logger: Logger;
+  metrics: Registry;
+  /** The consumer group, also the inbox's consumer name. */
+  groupId: string;
+  topicPrefix?: string;
+  topics: TopicKey[];
+  handlers: EventHandlers;
+  /** Attempts before a failing message is dead-lettered. */
+  maxAttempts?: number;
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  /** Partitions handled in parallel (order is kept within a partition, hence per aggregate). */
+  partitionsConsumedConcurrently?: number;
+  sessionTimeoutMs?: number;
+  /** How long `start` waits for the group join. */
+  joinTimeoutMs?: number;
+}
+
+class StopRequested extends Error {}
+
+/**
+ * A Kafka consumer whose handlers are idempotent by construction: each message's event id is
+ * inserted into the inbox in the same transaction as the handler's effect, so a redelivery finds
+ * it there and changes nothing. The offset moves only after that transaction commits (kafkajs
+ * commits what `eachMessage` resolved). A message that cannot be decoded, fails its schema, or
+ * keeps failing goes to the group's dead-letter topic with the reason, and the partition moves on.
+ */
+export function createEventConsumer(opts: ConsumerOptions) {
+  const prefix = opts.topicPrefix ?? "";
+  const groupId = `${prefix}${opts.groupId}`;
+  const topics = opts.topics.map((t) => topicName(t, prefix));
+  const dlq = deadLetterTopic(opts.groupId, prefix);
+  const maxAttempts = opts.maxAttempts ?? 5;
+  const retryBaseMs = opts.retryBaseMs ?? 200;
+  const retryMaxMs = opts.retryMaxMs ?? 5_000;
+  const log = opts.logger.child({ component: "consumer", group: opts.groupId });
+  const metrics = createConsumerMetrics(opts.metrics);
+  const consumer = opts.kafka.consumer({
+    groupId,
+    sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
+    heartbeatInterval: 3_000,
+    retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
+  });
+  let producer: Producer | undefined;
+  let stopping = false;
+  let joined = false;
+  let crashed: Error | undefined;
+
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    joined = true;
+  });
+  consumer.on(consumer.events.CRASH, (e) => {
+    crashed = e.payload.error;
+    log.error({ err: e.payload.error, restart: e.payload.restart }, "consumer crashed");
+    if (e.payload.restart) crashed = undefined;
+  });
+
+  async function deadLetter(payload: EachMessagePayload, reason: string, attempts: number, type = "unknown") {
+    const { topic, partition, message } = payload;
+    producer ??= opts.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    await producer.connect();
+    await producer.send({
+      topic: dlq,
+      acks: -1,
+      messages: [
+        {
+          key: message.key,
+          value: message.value,
+          headers: {
+            ...message.headers,
+            "dlq-reason": reason.slice(0, 2000),
+            "dlq-original-topic": topic,
+            "dlq-original-partition": String(partition),
+            "dlq-original-offset": message.offset,
+            "dlq-consumer-group": opts.groupId,
+            "dlq-attempts": String(attempts),
+            "dlq-failed-at": new Date().toISOString(),
+          },
+        },
+      ],
+    });
+    metrics.deadLetters.inc({ group: opts.groupId, reason: attempts > 1 ? "exhausted" : "rejected" });
+    metrics.messages.inc({ group: opts.groupId, event_type: type, outcome: "dead_lettered" });
+    log.warn({ topic, partition, offset: message.offset, reason, attempts }, "message dead-lettered");
+  }
+
+  function traceContextOf(message: KafkaMessage) {
+    const carrier: Record<string, string> = {};
+    for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) carrier[k] = String(v);
+    return propagation.extract(context.active(), carrier);
+  }
+
+  /** Runs the handler with the inbox in one transaction; returns false when the event was a repeat. */
+  async function handleOnce(event: AnyEvent, handler: EventHandler<EventType>, ctx: HandlerContext) {
+    return opts.sql.begin(async (tx) => {
+      const fresh = await tx`
+        insert into inbox (consumer, event_id, event_type)
+        values (${opts.groupId}, ${event.eventId}, ${event.type})
+        on conflict do nothing
+        returning 1
+      `;
+      if (fresh.length === 0) return false;
+      await handler(event as EventEnvelope<EventType>, tx, ctx);
+      return true;
+    });
+  }
+
+  async function eachMessage(payload: EachMessagePayload): Promise<void> {
+    const { topic, partition, message, heartbeat } = payload;
+    let event: AnyEvent;
+    try {
+      event = decodeEvent(message.value);
+    } catch (err) {
+      await deadLetter(payload, (err as Error).message, 1);
+      return;
+    }
+    const handler = opts.handlers[event.type] as EventHandler<EventType> | undefined;
+    if (!handler) {
+      metrics.messages.inc({ group: opts.groupId, event_type: event.type, outcome: "skipped" });
+      return;
+    }
+    const labels = { group: opts.groupId, event_type: event.type };
+    for (let attempt = 1; ; attempt++) {
+      const ctx: HandlerContext = {
+        log: log.child({ eventId: event.eventId, eventType: event.type, aggregateId: event.aggregateId }),
+        topic,
+        partition,
+        offset: message.offset,
+        attempt,
+      };
+      const end = metrics.duration.startTimer(labels);
+      try {
+        const handled = await context.with(traceContextOf(message), () => handleOnce(event, handler, ctx));
+        end();
+        metrics.messages.inc({ ...labels, outcome: handled ? "handled" : "duplicate" });
+        return;
+      } catch (err) {
+        end();
+        if (!isRetryable(err) || attempt >= maxAttempts) {
+          await deadLetter(payload, `${(err as Error).name}: ${(err as Error).message}`, attempt, event.type);
+          return;
+        }
+        metrics.retries.inc(labels);
+        ctx.log.warn({ err, attempt }, "handler failed; retrying");
+        await new Promise((r) => setTimeout(r, backoffMs(attempt, retryBaseMs, retryMaxMs)));
+        // Leaving without resolving keeps the offset: the message is redelivered after restart.
+        if (stopping) throw new StopRequested("consumer stopping");
+        await heartbeat();
+      }
+    }
+  }
+
+  return {
+    groupId,
+    topics,
+    deadLetterTopic: dlq,
+    /** Creates the topics, joins the group, and resolves once partitions are assigned. */
+    async start(): Promise<void> {
+      await ensureTopics(
+        opts.kafka,
+        [...topics, dlq].map((topic) => ({ topic })),
+      );
+      const joinedNow = new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () =>
+            reject(new Error(`consumer ${groupId} did not join within ${opts.joinTimeoutMs ?? 60_000} ms`)),
+          opts.joinTimeoutMs ?? 60_000,
+        );
+        const off = consumer.on(consumer.events.GROUP_JOIN, () => {
+          clearTimeout(timer);
+          off();
+          resolve();
+        });
+      });
+      await consumer.connect();
+      await consumer.subscribe({ topics, fromBeginning: true });
+      await consumer.run({
+        partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 3,
+        eachMessage,
+      });
+      await joinedNow;
+      log.info({ topics }, "consumer joined its group");
+    },
+    /** Finishes the message in flight, commits, leaves the group. */
+    async stop(): Promise<void> {
+      stopping = true;
+      await consumer.disconnect();
+      await producer?.disconnect().catch(() => {});
+    },
+    isReady(): boolean {
+      return joined && !crashed && !stopping;
+    },
+  };
+}
+
+export type EventConsumer = ReturnType<typeof createEventConsumer>;

@@ -1,0 +1,237 @@
+import { createEvent, topicName } from "@shop/events";
+import { createKafka } from "@shop/kafka";
+import { AppError, createLogger, createMetricsRegistry, createSql, type Sql } from "@shop/platform";
+import {
+  createTestDatabase,
+  eventually,
+  kafkaBrokers,
+  type TestDatabase,
+  uniqueTopicPrefix,
+} from "@shop/testkit";
+import { type Consumer, Partitioners, type Producer } from "kafkajs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createEventConsumer, type EventConsumer } from "../src/consumer.js";
+
+// The inbox table comes from the services' migrations; the payment database has one.
+const logger = createLogger({ service: "consumer-test", level: "silent" });
+const kafka = createKafka({ brokers: kafkaBrokers(), clientId: "consumer-test", logger });
+const prefix = uniqueTopicPrefix();
+const ordersTopic = topicName("orders", prefix);
+let db: TestDatabase;
+let sql: Sql;
+let producer: Producer;
+let consumer: EventConsumer;
+let dlqReader: Consumer;
+const deadLetters: { value: string; headers: Record<string, string> }[] = [];
+const metrics = createMetricsRegistry("t");
+/** Failures still to inject per order id: a number of transient errors, or "reject". */
+const faults = new Map<number, number | "reject">();
+
+function cancelled(orderId: number) {
+  return createEvent("OrderCancelled", orderId, {
+    orderId,
+    userId: "u1",
+    reason: "PAYMENT_FAILED",
+    items: [{ productId: "p1", quantity: 1 }],
+    totalCents: 100,
+    currency: "USD",
+  });
+}
+
+async function send(key: string, value: string, headers: Record<string, string> = {}) {
+  await producer.send({ topic: ordersTopic, acks: -1, messages: [{ key, value, headers }] });
+}
+
+async function effectsOf(orderId: number): Promise<number> {
+  const [row] = await sql`select count(*)::int as n from effects where order_id = ${orderId}`;
+  return row!.n;
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase("payment");
+  sql = createSql(db.url, { max: 5 });
+  await sql`create table effects (order_id bigint not null, event_id uuid not null)`;
+  producer = kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  consumer = createEventConsumer({
+    kafka,
+    sql,
+    logger,
+    metrics,
+    groupId: "consumer-test",
+    topicPrefix: prefix,
+    topics: ["orders"],
+    retryBaseMs: 20,
+    retryMaxMs: 50,
+    maxAttempts: 4,
+    handlers: {
+      OrderCancelled: async (event, tx) => {
+        await tx`insert into effects (order_id, event_id) values (${event.payload.orderId}, ${event.eventId})`;
+        const fault = faults.get(event.payload.orderId);
+        if (fault === "reject") throw AppError.unprocessable("order is unknown here");
+        if (typeof fault === "number" && fault > 0) {
+          faults.set(event.payload.orderId, fault - 1);
+          throw new Error("database hiccup");
+        }
+      },
+    },
+  });
+  await consumer.start();
+  dlqReader = kafka.consumer({ groupId: `${prefix}dlq-reader` });
+  await dlqReader.connect();
+  await dlqReader.subscribe({ topic: consumer.deadLetterTopic, fromBeginning: true });
+  await dlqReader.run({
+    eachMessage: async ({ message }) => {
+      deadLetters.push({
+        value: String(message.value),
+        headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])),
+      });
+    },
+  });
+});
+afterAll(async () => {
+  await consumer?.stop();
+  await dlqReader?.disconnect();
+  await producer?.disconnect();
+  await sql?.end({ timeout: 5 });
+  await db?.drop();
+});
+
+describe("event consumer", () => {
+  it("when started, then it has joined its group and reports ready", () => {
+    expect(consumer.isReady()).toBe(true);
+  });
+
+  it("when the same event is delivered twice, then its effect happens once", async () => {
+    const event = cancelled(101);
+    await send("101", JSON.stringify(event));
+    await send("101", JSON.stringify(event));
+    const marker = cancelled(101);
+    await send("101", JSON.stringify(marker)); // same partition, after both copies
+    await eventually(async () => ((await effectsOf(101)) === 2 ? true : undefined));
+    const rows = await sql`select event_id from effects where order_id = 101 order by event_id`;
+    expect(rows.map((r) => r.event_id).sort()).toEqual([event.eventId, marker.eventId].sort());
+    const [inbox] = await sql`select count(*)::int as n from inbox where event_id = ${event.eventId}`;
+    expect(inbox?.n).toBe(1);
+  });
+
+  it("when a message is poison, then it is dead-lettered with its reason and headers, and the next message is processed", async () => {
+    await send("202", "{this is not json", {
+      traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+    });
+    const bad = { ...cancelled(202), payload: { orderId: 202 } };
+    await send("202", JSON.stringify(bad));
+    const next = cancelled(202);
+    await send("202", JSON.stringify(next));
+    await eventually(async () => ((await effectsOf(202)) === 1 ? true : undefined));
+    const notJson = await eventually(() => deadLetters.find((d) => d.value === "{this is not json"));
+    expect(notJson.headers["dlq-reason"]).toBe("message is not JSON");
+    expect(notJson.headers.traceparent).toBe("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+    expect(notJson.headers["dlq-consumer-group"]).toBe("consumer-test");
+    const invalid = await eventually(() => deadLetters.find((d) => d.value === JSON.stringify(bad)));
+    expect(invalid.headers["dlq-reason"]).toMatch(/invalid OrderCancelled payload/);
+  });
+
+  it("when a handler fails transiently, then it is retried and its effect commits once", async () => {
+    faults.set(303, 2);
+    const event = cancelled(303);
+    await send("303", JSON.stringify(event));
+    await eventually(async () => ((await effectsOf(303)) === 1 ? true : undefined));
+    expect(faults.get(303)).toBe(0);
+    const text = await metrics.getSingleMetricAsString("kafka_consumer_retries_total");
+    expect(text).toMatch(/kafka_consumer_retries_total\{[^}]*event_type="OrderCancelled"[^}]*\} [2-9]/);
+  });
+
+  it("when a handler keeps failing, then the message is dead-lettered after the attempt limit and rolled back", async () => {
+    faults.set(404, 100);
+    const event = cancelled(404);
+    await send("404", JSON.stringify(event));
+    const dead = await eventually(() => deadLetters.find((d) => d.value === JSON.stringify(event)));
+    expect(dead.headers["dlq-attempts"]).toBe("4");
+    expect(dead.headers["dlq-reason"]).toMatch(/database hiccup/);
+    expect(await effectsOf(404)).toBe(0);
+    const [inbox] = await sql`select count(*)::int as n from inbox where event_id = ${event.eventId}`;
+    expect(inbox?.n).toBe(0);
+  });
+
+  it("when a handler rejects with a non-retryable error, then it is dead-lettered at once", async () => {
+    faults.set(505, "reject");
+    const event = cancelled(505);
+    await send("505", JSON.stringify(event));
+    const dead = await eventually(() => deadLetters.find((d) => d.value === JSON.stringify(event)));
+    expect(dead.headers["dlq-attempts"]).toBe("1");
+    expect(dead.headers["dlq-reason"]).toMatch(/order is unknown here/);
+  });
+
+  it("when an event type has no handler, then it is skipped without a dead letter", async () => {
+    const paid = createEvent("OrderPaid", 606, {
+      orderId: 606,
+      userId: "u1",
+      items: [{ productId: "p1", quantity: 1 }],
+      totalCents: 100,
+      currency: "USD",
+    });
+    await send("606", JSON.stringify(paid));
+    const marker = cancelled(606);
+    await send("606", JSON.stringify(marker));
+    await eventually(async () => ((await effectsOf(606)) === 1 ? true : undefined));
+    expect(deadLetters.some((d) => d.value === JSON.stringify(paid))).toBe(false);
+  });
+});
+
+describe("operator tools", () => {
+  it("when dead letters are replayed after the cause is fixed, then they are processed once, and a second replay sends nothing", async () => {
+    const { listDeadLetters, replayDeadLetters } = await import("../src/cli/dead-letters.js");
+    // A consumer of its own, so the other tests' dead letters stay out of this one.
+    const ownPrefix = uniqueTopicPrefix();
+    let broken = true;
+    const own = createEventConsumer({
+      kafka,
+      sql,
+      logger,
+      metrics,
+      groupId: "replay-test",
+      topicPrefix: ownPrefix,
+      topics: ["orders"],
+      handlers: {
+        OrderCancelled: async (event, tx) => {
+          if (broken) throw AppError.unprocessable("not yet");
+          await tx`insert into effects (order_id, event_id) values (${event.payload.orderId}, ${event.eventId})`;
+        },
+      },
+    });
+    await own.start();
+    const event = cancelled(707);
+    await producer.send({
+      topic: topicName("orders", ownPrefix),
+      messages: [{ key: "707", value: JSON.stringify(event) }],
+    });
+    const listed = await eventually(async () =>
+      (await listDeadLetters(kafka, own.deadLetterTopic)).find((l) => l.eventId === event.eventId),
+    );
+    expect(listed).toMatchObject({
+      eventType: "OrderCancelled",
+      originalTopic: topicName("orders", ownPrefix),
+      reason: expect.stringMatching(/not yet/),
+    });
+
+    broken = false;
+    const replayGroup = `${ownPrefix}replay-test.dlq-replay`;
+    expect(await replayDeadLetters(kafka, own.deadLetterTopic, replayGroup)).toBe(1);
+    await eventually(async () => ((await effectsOf(707)) === 1 ? true : undefined));
+    expect(await replayDeadLetters(kafka, own.deadLetterTopic, replayGroup)).toBe(0);
+    await own.stop();
+  });
+  it("when parked outbox rows are unparked, then they are pending again", async () => {
+    const { listParked, unpark } = await import("../src/cli/parked-rows.js");
+    const event = cancelled(808);
+    await sql`
+      insert into outbox (event_id, topic, message_key, event_type, payload, attempts, last_error, parked_at)
+      values (${event.eventId}, ${ordersTopic}, '808', 'OrderCancelled', ${sql.json(event as never)}, 10, 'too large', now())
+    `;
+    expect((await listParked(sql)).map((r) => r.event_id)).toContain(event.eventId);
+    expect(await unpark(sql)).toBe(1);
+    const [row] = await sql`select parked_at, attempts from outbox where event_id = ${event.eventId}`;
+    expect(row).toEqual({ parked_at: null, attempts: 0 });
+  });
+});
