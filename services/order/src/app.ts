@@ -1,4 +1,14 @@
+import { createGrpcServer, type GrpcServer } from "@shop/grpc";
+import type { TokenVerifier } from "@shop/identity";
+import { createOutbox } from "@shop/outbox";
 import { createHttpApp, type Logger, pingDb, type Registry, type Sql } from "@shop/platform";
+import { createIdempotencyRepository } from "./data-access/idempotency-repository.js";
+import { createOrderRepository } from "./data-access/order-repository.js";
+import type { ProductCatalog } from "./data-access/product-catalog.js";
+import type { PlaceOrderDeps } from "./domain/place-order.js";
+import type { SagaDeps } from "./domain/saga-deps.js";
+import { createSagaMetrics } from "./domain/saga-metrics.js";
+import { addOrderService } from "./entry-points/grpc/order-grpc-service.js";
 
 export interface AppDeps {
   logger: Logger;
@@ -13,4 +23,32 @@ export function buildHttpApp(deps: AppDeps) {
     metrics: deps.metrics,
     readiness: { postgres: () => pingDb(deps.sql) },
   });
+}
+
+export interface OrderDomainDeps extends AppDeps {
+  catalog: ProductCatalog;
+  topicPrefix: string;
+}
+
+/** Repositories, outbox and metrics wired once, shared by gRPC, the consumer and the sweeper. */
+export function buildOrderDomain(deps: OrderDomainDeps): PlaceOrderDeps & SagaDeps & { sql: Sql } {
+  const orders = createOrderRepository(deps.sql);
+  return {
+    sql: deps.sql,
+    orders,
+    idempotency: createIdempotencyRepository(deps.sql),
+    catalog: deps.catalog,
+    outbox: createOutbox({ topicPrefix: deps.topicPrefix }),
+    logger: deps.logger,
+    metrics: createSagaMetrics(deps.metrics),
+  };
+}
+
+/** The gRPC server with OrderService. Never listens. */
+export function buildGrpcServer(
+  deps: AppDeps & { domain: PlaceOrderDeps; verifier: Pick<TokenVerifier, "verify"> },
+): GrpcServer {
+  const server = createGrpcServer({ logger: deps.logger, metrics: deps.metrics });
+  addOrderService(server, { ...deps.domain, verifier: deps.verifier });
+  return server;
 }
