@@ -1,4 +1,18 @@
+import { createGrpcServer, type GrpcServer, protos } from "@shop/grpc";
+import type { TokenVerifier } from "@shop/identity";
 import { createHttpApp, type Logger, pingDb, type Registry, type Sql } from "@shop/platform";
+import {
+  createNotificationRepository,
+  type NotificationRepository,
+} from "./data-access/notification-repository.js";
+import { createRecipientRepository, type RecipientRepository } from "./data-access/recipient-repository.js";
+import { createDispatcher, type Dispatcher, type DispatchSettings } from "./domain/dispatch.js";
+import type { RecordDeps } from "./domain/record-deps.js";
+import { loadTemplates, type Templates } from "./domain/render-template.js";
+import { createNotificationHandlers } from "./entry-points/grpc/notification-handlers.js";
+import { createEventHandlers } from "./entry-points/kafka/event-handlers.js";
+import { createNotificationMetrics } from "./metrics.js";
+import type { Transports } from "./transports/transport.js";
 
 export interface AppDeps {
   logger: Logger;
@@ -13,4 +27,64 @@ export function buildHttpApp(deps: AppDeps) {
     metrics: deps.metrics,
     readiness: { postgres: () => pingDb(deps.sql) },
   });
+}
+
+export interface ServiceDeps extends AppDeps {
+  /** Verifies the caller's token (createTokenVerifier; tests pass createTestIssuer's keys). */
+  verifier: TokenVerifier;
+  transports: Transports;
+  dispatch: DispatchSettings;
+  publicBaseUrl: string;
+  templates?: Templates;
+}
+
+export interface NotificationService {
+  grpc: GrpcServer;
+  dispatcher: Dispatcher;
+  eventHandlers: ReturnType<typeof createEventHandlers>;
+  recordDeps: RecordDeps;
+  notifications: NotificationRepository;
+  recipients: RecipientRepository;
+}
+
+/**
+ * The service's parts, sharing repositories and metrics: gRPC server (not listening), event
+ * handlers for the consumer, and the dispatcher (not started). `main.ts` runs them.
+ */
+export function buildNotificationService(deps: ServiceDeps): NotificationService {
+  const notifications = createNotificationRepository(deps.sql);
+  const recipients = createRecipientRepository(deps.sql);
+  const metrics = createNotificationMetrics(deps.metrics, () => notifications.countPending());
+
+  const recordDeps: RecordDeps = {
+    notifications,
+    recipients,
+    templates: deps.templates ?? loadTemplates(),
+    telegramEnabled: deps.transports.telegram !== undefined,
+    publicBaseUrl: deps.publicBaseUrl,
+  };
+
+  const grpc = createGrpcServer({ logger: deps.logger, metrics: deps.metrics });
+  grpc.addService(
+    protos().notification.NotificationService.service,
+    createNotificationHandlers({ verifier: deps.verifier, notifications, recipients }),
+    "shop.notification.v1.NotificationService",
+  );
+
+  const dispatcher = createDispatcher({
+    notifications,
+    transports: deps.transports,
+    logger: deps.logger,
+    metrics,
+    settings: deps.dispatch,
+  });
+
+  return {
+    grpc,
+    dispatcher,
+    eventHandlers: createEventHandlers(recordDeps),
+    recordDeps,
+    notifications,
+    recipients,
+  };
 }

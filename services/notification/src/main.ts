@@ -1,4 +1,4 @@
-import { createGrpcServer } from "@shop/grpc";
+import { createTokenVerifier } from "@shop/identity";
 import {
   createLifecycle,
   createLogger,
@@ -7,8 +7,9 @@ import {
   loadConfig,
   runMain,
 } from "@shop/platform";
-import { buildHttpApp } from "./app.js";
+import { buildHttpApp, buildNotificationService } from "./app.js";
 import { configSpec } from "./config.js";
+import { createTransports } from "./transports/create-transports.js";
 
 runMain(async () => {
   const config = loadConfig(configSpec, process.env);
@@ -17,19 +18,52 @@ runMain(async () => {
   const life = createLifecycle(logger, config.shutdownTimeoutMs);
   life.handleSignals();
 
+  const transports = createTransports(config, logger);
+  logger.info(
+    { email: transports.email.name, telegram: transports.telegram?.name ?? "off" },
+    "notification transports",
+  );
+  life.add("transports", transports, async (t) => {
+    t.email.close?.();
+    t.telegram?.close?.();
+  });
+
   const sql = life.add(
     "postgres",
     createSql(config.databaseUrl, { max: config.databasePoolMax, applicationName: config.serviceName }),
     (s) => s.end({ timeout: 5 }),
   );
 
+  const service = buildNotificationService({
+    logger,
+    metrics,
+    sql,
+    verifier: createTokenVerifier({ jwksUrl: config.authJwksUrl }),
+    transports,
+    publicBaseUrl: config.publicBaseUrl,
+    dispatch: {
+      batchSize: config.dispatchBatchSize,
+      maxAttempts: config.maxAttempts,
+      retryBaseMs: config.retryBaseMs,
+      retryMaxMs: config.retryMaxMs,
+      pollIntervalMs: config.pollIntervalMs,
+      // A claimed row must not be taken by another instance while its send may still be running.
+      leaseMs: config.sendTimeoutMs * 2 + 30_000,
+    },
+  });
+
+  // Stopped after the intake (reverse order): the send in flight finishes and is recorded.
+  const dispatcher = life.add("dispatcher", service.dispatcher, (d) => d.stop());
+  const unlisten = await service.notifications.onPending(() => dispatcher.wake());
+  life.add("listen", unlisten, (stop) => stop());
+  dispatcher.start();
+
   const http = buildHttpApp({ logger, metrics, sql });
   await http.listen({ host: config.httpHost, port: config.httpPort });
   life.add("http", http, (app) => app.close());
 
-  const grpcServer = createGrpcServer({ logger, metrics });
-  await grpcServer.listen(config.grpcHost, config.grpcPort);
-  life.add("grpc", grpcServer, (server) => server.shutdown(config.shutdownTimeoutMs));
+  await service.grpc.listen(config.grpcHost, config.grpcPort);
+  life.add("grpc", service.grpc, (server) => server.shutdown(config.shutdownTimeoutMs));
 
   logger.info({ httpPort: config.httpPort, grpcPort: config.grpcPort }, "started");
 });

@@ -1,0 +1,73 @@
+import { createTestIssuer, createTokenVerifier } from "@shop/identity";
+import { createLogger, createMetricsRegistry, createSql, type Sql } from "@shop/platform";
+import { buildNotificationService, type NotificationService } from "../../src/app.js";
+import type { DispatchSettings } from "../../src/domain/dispatch.js";
+import { createSmtpTransport } from "../../src/transports/smtp-transport.js";
+import { createTelegramTransport } from "../../src/transports/telegram-transport.js";
+import type { Transports } from "../../src/transports/transport.js";
+
+export const PUBLIC_BASE_URL = "https://shop.test";
+export const BOT_TOKEN = "123456:test-bot-token";
+
+export interface StartOptions {
+  databaseUrl: string;
+  smtpPort: number;
+  /** Telegram Bot API stand-in; omitted means Telegram is off. */
+  telegramBaseUrl?: string;
+  dispatch?: Partial<DispatchSettings>;
+}
+
+/** Fast retries so a test sees the whole retry schedule in well under a second. */
+export const testDispatch: DispatchSettings = {
+  batchSize: 10,
+  maxAttempts: 3,
+  retryBaseMs: 20,
+  retryMaxMs: 100,
+  pollIntervalMs: 200,
+  leaseMs: 10_000,
+};
+
+/** The service in-process, as main.ts wires it, with real SMTP and HTTP peers. */
+export async function startNotificationService(opts: StartOptions) {
+  const sql: Sql = createSql(opts.databaseUrl, { max: 4 });
+  const issuer = await createTestIssuer();
+  const logger = createLogger({ service: "notification", level: "silent" });
+  const transports: Transports = {
+    email: createSmtpTransport({
+      host: "127.0.0.1",
+      port: opts.smtpPort,
+      secure: false,
+      user: "",
+      password: "",
+      from: "Shop <no-reply@shop.test>",
+      timeoutMs: 2_000,
+    }),
+    telegram: opts.telegramBaseUrl
+      ? createTelegramTransport({ apiBaseUrl: opts.telegramBaseUrl, botToken: BOT_TOKEN, timeoutMs: 2_000 })
+      : undefined,
+  };
+  const service: NotificationService = buildNotificationService({
+    logger,
+    metrics: createMetricsRegistry("notification"),
+    sql,
+    verifier: createTokenVerifier({ keys: issuer.keys }),
+    transports,
+    publicBaseUrl: PUBLIC_BASE_URL,
+    dispatch: { ...testDispatch, ...opts.dispatch },
+  });
+  const unlisten = await service.notifications.onPending(() => service.dispatcher.wake());
+  return {
+    sql,
+    issuer,
+    service,
+    transports,
+    async stop() {
+      await service.dispatcher.stop();
+      await unlisten();
+      transports.email.close?.();
+      await sql.end({ timeout: 5 });
+    },
+  };
+}
+
+export type RunningService = Awaited<ReturnType<typeof startNotificationService>>;
