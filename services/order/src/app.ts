@@ -14,6 +14,8 @@ export interface AppDeps {
   logger: Logger;
   metrics: Registry;
   sql: Sql;
+  /** Whether the event consumer is in its group (readiness); absent in tests without Kafka. */
+  isConsuming?: () => boolean;
 }
 
 /** The HTTP app (health, readiness, metrics). Never listens: `main.ts` does. */
@@ -21,8 +23,15 @@ export function buildHttpApp(deps: AppDeps) {
   return createHttpApp({
     logger: deps.logger,
     metrics: deps.metrics,
-    readiness: { postgres: () => pingDb(deps.sql) },
+    readiness: {
+      postgres: () => pingDb(deps.sql),
+      ...(deps.isConsuming ? { kafka: async () => assertConsuming(deps.isConsuming!) } : {}),
+    },
   });
+}
+
+async function assertConsuming(isConsuming: () => boolean): Promise<void> {
+  if (!isConsuming()) throw new Error("consumer not in its group");
 }
 
 export interface OrderDomainDeps extends AppDeps {

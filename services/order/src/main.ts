@@ -1,4 +1,6 @@
-import { createGrpcServer } from "@shop/grpc";
+import { createTokenVerifier } from "@shop/identity";
+import { createKafka } from "@shop/kafka";
+import { createOutboxRelay } from "@shop/outbox";
 import {
   createLifecycle,
   createLogger,
@@ -7,8 +9,11 @@ import {
   loadConfig,
   runMain,
 } from "@shop/platform";
-import { buildHttpApp } from "./app.js";
+import { buildGrpcServer, buildHttpApp, buildOrderDomain } from "./app.js";
 import { configSpec } from "./config.js";
+import { createProductCatalog } from "./data-access/product-catalog.js";
+import { createOrderEventsConsumer } from "./entry-points/kafka/order-events-consumer.js";
+import { createStuckOrderSweeper } from "./entry-points/scheduler/stuck-order-sweeper.js";
 
 runMain(async () => {
   const config = loadConfig(configSpec, process.env);
@@ -17,19 +22,55 @@ runMain(async () => {
   const life = createLifecycle(logger, config.shutdownTimeoutMs);
   life.handleSignals();
 
+  // Clients first, so they are closed last.
   const sql = life.add(
     "postgres",
     createSql(config.databaseUrl, { max: config.databasePoolMax, applicationName: config.serviceName }),
     (s) => s.end({ timeout: 5 }),
   );
+  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: config.serviceName, logger });
+  const catalog = life.add(
+    "product-client",
+    createProductCatalog(config.productGrpc, { deadlineMs: config.productTimeoutMs }),
+    async (c) => c.close(),
+  );
+  const verifier = createTokenVerifier({ jwksUrl: config.authJwksUrl });
+  const domain = buildOrderDomain({ logger, metrics, sql, catalog, topicPrefix: config.kafkaTopicPrefix });
 
-  const http = buildHttpApp({ logger, metrics, sql });
-  await http.listen({ host: config.httpHost, port: config.httpPort });
-  life.add("http", http, (app) => app.close());
+  // Background work: the relay publishes what the others write, so it stops after them.
+  const relay = life.add("outbox-relay", createOutboxRelay({ sql, kafka, logger, metrics }), (r) => r.stop());
+  await relay.start();
+  const consumer = life.add(
+    "consumer",
+    createOrderEventsConsumer({
+      kafka,
+      sql,
+      registry: metrics,
+      topicPrefix: config.kafkaTopicPrefix,
+      saga: domain,
+    }),
+    (c) => c.stop(),
+  );
+  await consumer.start();
+  const sweeper = life.add(
+    "stuck-order-sweeper",
+    createStuckOrderSweeper(domain, {
+      timeoutMs: config.sagaTimeoutMs,
+      batchSize: config.sagaSweepBatchSize,
+      intervalMs: config.sagaSweepIntervalMs,
+    }),
+    (s) => s.stop(),
+  );
+  sweeper.start();
 
-  const grpcServer = createGrpcServer({ logger, metrics });
+  // Intake last, so it stops first.
+  const grpcServer = buildGrpcServer({ logger, metrics, sql, domain, verifier });
   await grpcServer.listen(config.grpcHost, config.grpcPort);
   life.add("grpc", grpcServer, (server) => server.shutdown(config.shutdownTimeoutMs));
+
+  const http = buildHttpApp({ logger, metrics, sql, isConsuming: () => consumer.isReady() });
+  await http.listen({ host: config.httpHost, port: config.httpPort });
+  life.add("http", http, (app) => app.close());
 
   logger.info({ httpPort: config.httpPort, grpcPort: config.grpcPort }, "started");
 });
