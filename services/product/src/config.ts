@@ -1,9 +1,45 @@
-import { type ConfigOf, commonSettings, databaseSettings, grpcSettings } from "@shop/platform";
+import {
+  type ConfigOf,
+  commonSettings,
+  databaseSettings,
+  grpcSettings,
+  int,
+  kafkaSettings,
+  url,
+} from "@shop/platform";
 
 export const configSpec = {
   ...commonSettings("product", 8082),
   ...grpcSettings(50052),
   ...databaseSettings("shop_product"),
+  ...kafkaSettings(),
+  redisUrl: url(
+    "REDIS_URL",
+    "Redis URL of the product read cache",
+    ["redis:", "rediss:"],
+    "redis://127.0.0.1:6379",
+  ),
+  cacheTtlSeconds: int("PRODUCT_CACHE_TTL_SECONDS", "longest a cached product lives", 300, 1, 86_400),
+  cacheFenceTtlSeconds: int(
+    "PRODUCT_CACHE_FENCE_TTL_SECONDS",
+    "how long an invalidation keeps older versions out of the cache (must outlast any read)",
+    60,
+    1,
+    3_600,
+  ),
+  cacheTimeoutMs: int(
+    "PRODUCT_CACHE_TIMEOUT_MS",
+    "a cache call slower than this falls back to the database",
+    250,
+    1,
+    10_000,
+  ),
+  authJwksUrl: url(
+    "AUTH_JWKS_URL",
+    "the auth service's JWKS, which verifies access tokens",
+    ["http:", "https:"],
+    "http://127.0.0.1:8081/.well-known/jwks.json",
+  ),
 };
 
 export type Config = ConfigOf<typeof configSpec>;

@@ -1,13 +1,16 @@
-import { createGrpcServer } from "@shop/grpc";
+import { createTokenVerifier } from "@shop/identity";
+import { createKafka } from "@shop/kafka";
+import { createOutbox, createOutboxRelay } from "@shop/outbox";
 import {
   createLifecycle,
   createLogger,
   createMetricsRegistry,
+  createRedis,
   createSql,
   loadConfig,
   runMain,
 } from "@shop/platform";
-import { buildHttpApp } from "./app.js";
+import { buildGrpcServer, buildHttpApp, buildOrderConsumer, buildProductDeps } from "./app.js";
 import { configSpec } from "./config.js";
 
 runMain(async () => {
@@ -17,19 +20,55 @@ runMain(async () => {
   const life = createLifecycle(logger, config.shutdownTimeoutMs);
   life.handleSignals();
 
+  // Clients first, so they are closed last.
   const sql = life.add(
     "postgres",
     createSql(config.databaseUrl, { max: config.databasePoolMax, applicationName: config.serviceName }),
     (s) => s.end({ timeout: 5 }),
   );
+  const redis = life.add("redis", createRedis(config.redisUrl), async (r) => r.disconnect());
+  // An unreachable Redis is a degraded cache, not a failure: log it, do not crash on it.
+  redis.on("error", (err) => logger.warn({ err: String(err) }, "redis connection error"));
+  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: config.serviceName, logger });
 
-  const http = buildHttpApp({ logger, metrics, sql });
-  await http.listen({ host: config.httpHost, port: config.httpPort });
-  life.add("http", http, (app) => app.close());
+  const deps = buildProductDeps({
+    sql,
+    redis,
+    logger,
+    metrics,
+    outbox: createOutbox({ topicPrefix: config.kafkaTopicPrefix }),
+    cache: {
+      ttlSeconds: config.cacheTtlSeconds,
+      fenceTtlSeconds: config.cacheFenceTtlSeconds,
+      timeoutMs: config.cacheTimeoutMs,
+    },
+  });
 
-  const grpcServer = createGrpcServer({ logger, metrics });
+  const relay = createOutboxRelay({ sql, kafka, logger, metrics });
+  await relay.start();
+  life.add("outbox-relay", relay, (r) => r.stop());
+
+  const consumer = buildOrderConsumer(deps, { kafka, metrics, topicPrefix: config.kafkaTopicPrefix });
+  await consumer.start();
+  life.add("consumer", consumer, (c) => c.stop());
+
+  const verifier = createTokenVerifier({ jwksUrl: config.authJwksUrl });
+  const grpcServer = buildGrpcServer(deps, { verifier, metrics });
   await grpcServer.listen(config.grpcHost, config.grpcPort);
   life.add("grpc", grpcServer, (server) => server.shutdown(config.shutdownTimeoutMs));
+
+  const http = buildHttpApp({
+    logger,
+    metrics,
+    sql,
+    readiness: {
+      consumer: async () => {
+        if (!consumer.isReady()) throw new Error("not in its group");
+      },
+    },
+  });
+  await http.listen({ host: config.httpHost, port: config.httpPort });
+  life.add("http", http, (app) => app.close());
 
   logger.info({ httpPort: config.httpPort, grpcPort: config.grpcPort }, "started");
 });

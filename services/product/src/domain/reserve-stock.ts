@@ -1,0 +1,103 @@
+import { createEvent, type PayloadOf } from "@shop/events";
+import { AppError, type Queryable } from "@shop/platform";
+import type { ReservationLine } from "../data-access/reservation-repository.js";
+import type { ProductDeps } from "./deps.js";
+import { isProductId, normalizeId, type Touched } from "./product.js";
+import { inTransaction } from "./unit-of-work.js";
+
+export type OrderToReserve = PayloadOf<"OrderCreated">;
+
+export type ReserveOutcome =
+  | { status: "RESERVED"; items: ReservationLine[] }
+  | { status: "FAILED"; productIds: string[] }
+  /** The order was seen before (a repeat, or cancelled first): nothing changed, nothing emitted. */
+  | { status: "ALREADY_HANDLED"; previous: string };
+
+/** Sums quantities per product, so one product asked twice is checked and held once. */
+function mergeLines(items: OrderToReserve["items"]): ReservationLine[] {
+  const byId = new Map<string, number>();
+  for (const item of items) {
+    const id = isProductId(item.productId) ? normalizeId(item.productId) : item.productId;
+    byId.set(id, (byId.get(id) ?? 0) + item.quantity);
+  }
+  return [...byId].map(([productId, quantity]) => ({ productId, quantity }));
+}
+
+/**
+ * OrderCreated: hold every line or none, and say which in the same transaction
+ * (InventoryReserved, or InventoryReservationFailed with reason OUT_OF_STOCK).
+ *
+ * Concurrency: the product rows are locked (SELECT ... FOR UPDATE) in id order, checked, and then
+ * updated with a version check. We lock rather than retry optimistic updates because the
+ * reservation must commit together with the inbox row and the outbox event in the handler's
+ * transaction: an optimistic conflict could only be retried by redoing that whole transaction,
+ * and under a rush on one product (many orders for the last units) most attempts would conflict
+ * and burn the consumer's bounded retries. With locks, competing orders queue on the row and each
+ * sees the stock the previous one left; taking the locks in one global order (by id) means two
+ * multi-line orders never deadlock. The version still bumps on every change, so admins' edits
+ * (optimistic, STALE_VERSION) and the cache see every reservation.
+ *
+ * An order already known (a repeated OrderCreated, or one cancelled before it arrived) changes
+ * nothing and emits nothing: the order is decided already, and the order service ignores events
+ * for a cancelled order anyway.
+ */
+export async function reserveStock(
+  deps: ProductDeps,
+  order: OrderToReserve,
+  tx?: Queryable,
+): Promise<ReserveOutcome> {
+  const lines = mergeLines(order.items);
+  return inTransaction<ReserveOutcome>(deps, tx, async (tx) => {
+    // Claimed as FAILED; upgraded to RESERVED below once every line is held.
+    if (!(await deps.reservations.claimOrder(order.orderId, order.userId, "FAILED", tx))) {
+      const previous = (await deps.reservations.findOrderStatus(order.orderId, tx)) ?? "unknown";
+      deps.logger.info({ orderId: order.orderId, previous }, "order already handled; nothing reserved");
+      return { result: { status: "ALREADY_HANDLED", previous }, touched: [] };
+    }
+
+    const ids = lines.map((l) => l.productId).filter(isProductId);
+    const locked = new Map((await deps.products.lockInIdOrder(ids, tx)).map((p) => [p.id, p]));
+    const short = lines
+      .filter((l) => {
+        const p = locked.get(l.productId);
+        return !p?.live || p.stock < l.quantity;
+      })
+      .map((l) => l.productId);
+
+    if (short.length > 0) {
+      await deps.outbox.enqueue(
+        tx,
+        createEvent("InventoryReservationFailed", order.orderId, {
+          orderId: order.orderId,
+          userId: order.userId,
+          reason: "OUT_OF_STOCK",
+          productIds: short,
+        }),
+      );
+      return { result: { status: "FAILED", productIds: short }, touched: [] };
+    }
+
+    const touched: Touched[] = [];
+    for (const line of [...lines].sort((a, b) => (a.productId < b.productId ? -1 : 1))) {
+      const p = locked.get(line.productId)!;
+      const delta = { stock: -line.quantity, reserved: line.quantity, sold: 0 };
+      const after = await deps.products.applyDelta(p.id, p.version, delta, tx);
+      // Cannot happen while we hold the lock; if it does, fail loudly rather than oversell.
+      if (!after) throw new AppError("INTERNAL", `product ${p.id} changed under its lock`);
+      touched.push(after);
+    }
+    await deps.reservations.insertLines(order.orderId, lines, tx);
+    await deps.reservations.setOrderStatus(order.orderId, "RESERVED", tx);
+    await deps.outbox.enqueue(
+      tx,
+      createEvent("InventoryReserved", order.orderId, {
+        orderId: order.orderId,
+        userId: order.userId,
+        items: lines,
+        totalCents: order.totalCents,
+        currency: order.currency,
+      }),
+    );
+    return { result: { status: "RESERVED", items: lines }, touched };
+  });
+}
