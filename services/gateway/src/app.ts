@@ -1,18 +1,87 @@
+import type { TokenVerifier } from "@shop/identity";
 import { createHttpApp, type Logger, pingRedis, type Redis, type Registry } from "@shop/platform";
-import type { createDownstreamHealth } from "./data-access/downstreams.js";
+import type { FastifyInstance } from "fastify";
+import type { Config } from "./config.js";
+import type { DownstreamHealth } from "./data-access/downstreams.js";
+import type { DownstreamClients } from "./data-access/grpc-clients.js";
+import { createResilience } from "./data-access/resilience.js";
+import { createOrderComposer } from "./domain/compose-order-views.js";
+import { authRoutes } from "./entry-points/http/auth-routes.js";
+import { createAuthenticator } from "./entry-points/http/authenticate.js";
+import { registerDocs } from "./entry-points/http/docs.js";
+import { routingOptions } from "./entry-points/http/framework-errors.js";
+import { notificationRoutes } from "./entry-points/http/notification-routes.js";
+import { orderRoutes } from "./entry-points/http/order-routes.js";
+import { productRoutes } from "./entry-points/http/product-routes.js";
+import { registerRateLimits } from "./entry-points/http/rate-limits.js";
+import type { RouteDeps } from "./entry-points/http/route-deps.js";
+import { installTraceContext } from "./entry-points/http/trace-context.js";
+import { typeboxValidatorCompiler } from "./entry-points/http/validator.js";
 
 export interface AppDeps {
+  config: Config;
   logger: Logger;
   metrics: Registry;
   redis: Redis;
-  health: ReturnType<typeof createDownstreamHealth>;
+  /** Verifies access tokens: `createTokenVerifier({ jwksUrl })` in production, `{ keys }` in tests. */
+  verifier: TokenVerifier;
+  /** Plain gRPC clients; the app wraps them in timeouts, retries and circuit breakers. */
+  clients: DownstreamClients;
+  /** gRPC health clients behind `/readyz`; none means readiness checks Redis only. */
+  health?: DownstreamHealth;
 }
 
-/** The public HTTP API. Never listens: `main.ts` does. */
-export function buildHttpApp(deps: AppDeps) {
+/** The public HTTP API. Never listens: `main.ts` does. Every dependency comes in from outside. */
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const { config } = deps;
   const readiness: Record<string, () => Promise<unknown>> = { redis: () => pingRedis(deps.redis) };
-  for (const [name, client] of Object.entries(deps.health)) {
+  for (const [name, client] of Object.entries(deps.health ?? {})) {
     readiness[name] = () => client.Check({ service: "" });
   }
-  return createHttpApp({ logger: deps.logger, metrics: deps.metrics, readiness });
+  const app = createHttpApp({
+    logger: deps.logger,
+    metrics: deps.metrics,
+    readiness,
+    fastify: routingOptions(config.trustProxy),
+  });
+  app.setValidatorCompiler(typeboxValidatorCompiler);
+  installTraceContext(app);
+
+  const resilience = createResilience(
+    {
+      timeoutMs: config.downstreamTimeoutMs,
+      retryMaxAttempts: config.retryMaxAttempts,
+      retryInitialDelayMs: config.retryInitialDelayMs,
+      retryMaxDelayMs: config.retryMaxDelayMs,
+      breakerThreshold: config.breakerThreshold,
+      breakerHalfOpenAfterMs: config.breakerHalfOpenAfterMs,
+    },
+    deps.metrics,
+  );
+  const clients: DownstreamClients = {
+    auth: resilience.wrapClient("auth", deps.clients.auth),
+    product: resilience.wrapClient("product", deps.clients.product),
+    order: resilience.wrapClient("order", deps.clients.order),
+    payment: resilience.wrapClient("payment", deps.clients.payment),
+    notification: resilience.wrapClient("notification", deps.clients.notification),
+  };
+  const auth = createAuthenticator(deps.verifier);
+  const routeDeps: RouteDeps = { clients, auth, composer: createOrderComposer(clients), config };
+
+  // Docs and limits hook into route registration, so they go first.
+  registerDocs(app);
+  registerRateLimits(app, {
+    redis: deps.redis,
+    auth,
+    settings: {
+      max: config.rateLimitMax,
+      windowMs: config.rateLimitWindowMs,
+      keyPrefix: config.rateLimitKeyPrefix,
+    },
+  });
+  app.register(authRoutes(routeDeps));
+  app.register(productRoutes(routeDeps));
+  app.register(orderRoutes(routeDeps));
+  app.register(notificationRoutes(routeDeps));
+  return app;
 }

@@ -1,7 +1,27 @@
-import { type ConfigOf, commonSettings, hostPort, int, url } from "@shop/platform";
+import { bool, type ConfigOf, commonSettings, hostPort, int, type Setting, str, url } from "@shop/platform";
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+
+/** A duration such as "1 minute", "30s" or "1500" (milliseconds), as milliseconds. */
+function duration(env: string, doc: string, defaultValue: string): Setting<number> {
+  const parse = (raw: string): number => {
+    const match = /^(\d+)\s*(ms|s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?)?$/i.exec(raw.trim());
+    if (!match) throw new Error('must be a duration like "1 minute", "30 seconds" or milliseconds');
+    const unit = (match[2] ?? "ms").toLowerCase();
+    const ms = Number(match[1]) * UNIT_MS[unit === "ms" ? "ms" : unit[0]!]!;
+    if (ms < 1) throw new Error("must be positive");
+    return ms;
+  };
+  return { env, doc: `${doc} (default ${defaultValue})`, default: parse(defaultValue), parse };
+}
 
 export const configSpec = {
   ...commonSettings("gateway", 8080, "GATEWAY_PORT"),
+  trustProxy: bool(
+    "TRUST_PROXY",
+    "trust X-Forwarded-For from a load balancer in front (client IP for rate limits)",
+    false,
+  ),
   redisUrl: url("REDIS_URL", "Redis for rate limits", ["redis:", "rediss:"], "redis://127.0.0.1:6379"),
   authGrpc: hostPort("AUTH_GRPC_ADDR", "auth service gRPC address", "127.0.0.1:50051"),
   productGrpc: hostPort("PRODUCT_GRPC_ADDR", "product service gRPC address", "127.0.0.1:50052"),
@@ -12,7 +32,61 @@ export const configSpec = {
     "notification service gRPC address",
     "127.0.0.1:50055",
   ),
+  authJwksUrl: url(
+    "AUTH_JWKS_URL",
+    "the auth service's JWKS, for verifying access tokens locally",
+    ["http:", "https:"],
+    "http://127.0.0.1:8081/.well-known/jwks.json",
+  ),
+  jwksCacheMs: int(
+    "JWKS_CACHE_MS",
+    "how long GET /.well-known/jwks.json reuses the auth service's answer",
+    60_000,
+  ),
   downstreamTimeoutMs: int("DOWNSTREAM_TIMEOUT_MS", "deadline of one downstream gRPC call", 2_000, 1),
+  retryMaxAttempts: int(
+    "DOWNSTREAM_RETRY_MAX_ATTEMPTS",
+    "retries of a failed idempotent read (writes are never retried)",
+    2,
+    0,
+    10,
+  ),
+  retryInitialDelayMs: int(
+    "DOWNSTREAM_RETRY_INITIAL_DELAY_MS",
+    "first backoff delay of a retry (jittered)",
+    50,
+    1,
+  ),
+  retryMaxDelayMs: int("DOWNSTREAM_RETRY_MAX_DELAY_MS", "largest backoff delay of a retry", 1_000, 1),
+  breakerThreshold: int(
+    "CIRCUIT_BREAKER_THRESHOLD",
+    "consecutive failures (unavailable, timeout, internal) that open a service's circuit",
+    5,
+    1,
+  ),
+  breakerHalfOpenAfterMs: int(
+    "CIRCUIT_BREAKER_HALF_OPEN_AFTER_MS",
+    "how long an open circuit fails fast before letting a trial call through",
+    5_000,
+    1,
+  ),
+  rateLimitMax: int("RATE_LIMIT_MAX", "requests per client (user id, else IP) per RATE_LIMIT_WINDOW", 600, 1),
+  rateLimitWindowMs: duration(
+    "RATE_LIMIT_WINDOW",
+    'rate limit window, e.g. "1 minute", "30 seconds" or milliseconds',
+    "1 minute",
+  ),
+  loginRateLimitMax: int(
+    "LOGIN_RATE_LIMIT_MAX",
+    "login attempts per minute for one email from one IP",
+    10,
+    1,
+  ),
+  rateLimitKeyPrefix: str(
+    "RATE_LIMIT_KEY_PREFIX",
+    "prefix of the Redis keys of rate-limit counters (instances sharing it share limits)",
+    "gateway:rl:",
+  ),
 };
 
 export type Config = ConfigOf<typeof configSpec>;

@@ -1,3 +1,4 @@
+import { createTokenVerifier } from "@shop/identity";
 import {
   createLifecycle,
   createLogger,
@@ -6,9 +7,10 @@ import {
   loadConfig,
   runMain,
 } from "@shop/platform";
-import { buildHttpApp } from "./app.js";
+import { buildApp } from "./app.js";
 import { configSpec } from "./config.js";
 import { createDownstreamHealth } from "./data-access/downstreams.js";
+import { closeDownstreamClients, createDownstreamClients } from "./data-access/grpc-clients.js";
 
 runMain(async () => {
   const config = loadConfig(configSpec, process.env);
@@ -17,12 +19,17 @@ runMain(async () => {
   const life = createLifecycle(logger, config.shutdownTimeoutMs);
   life.handleSignals();
 
+  // Created once; stopped in reverse order: HTTP intake first, then the clients it used.
   const redis = life.add("redis", createRedis(config.redisUrl), (r) => r.quit());
-  const health = life.add("downstreams", createDownstreamHealth(config), async (clients) => {
-    for (const c of Object.values(clients)) c.close();
+  const clients = life.add("downstreams", createDownstreamClients(config), async (c) =>
+    closeDownstreamClients(c),
+  );
+  const health = life.add("downstream-health", createDownstreamHealth(config), async (h) => {
+    for (const c of Object.values(h)) c.close();
   });
+  const verifier = createTokenVerifier({ jwksUrl: config.authJwksUrl });
 
-  const http = buildHttpApp({ logger, metrics, redis, health });
+  const http = buildApp({ config, logger, metrics, redis, verifier, clients, health });
   await http.listen({ host: config.httpHost, port: config.httpPort });
   life.add("http", http, (app) => app.close());
   logger.info({ port: config.httpPort }, "gateway listening");

@@ -1,64 +1,42 @@
-import { once } from "node:events";
-import { createGrpcServer } from "@shop/grpc";
-import { createLogger, createMetricsRegistry, createRedis, loadConfig } from "@shop/platform";
-import { redisUrl } from "@shop/testkit";
+import { loadConfig } from "@shop/platform";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildHttpApp } from "../src/app.js";
 import { configSpec } from "../src/config.js";
-import { createDownstreamHealth } from "../src/data-access/downstreams.js";
+import { startGateway, type TestGateway } from "./support/gateway.js";
+import { type Stub, startStub } from "./support/stubs.js";
 
-const logger = createLogger({ service: "gateway", level: "silent" });
-const downstream = createGrpcServer({ logger, metrics: createMetricsRegistry("fake") });
-let port = 0;
+const TRACEPARENT = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+let stub: Stub;
+let gw: TestGateway;
 
 beforeAll(async () => {
-  port = await downstream.listen("127.0.0.1", 0);
+  stub = await startStub({
+    product: { ListProducts: async () => ({ items: [], nextCursor: "" }) },
+    auth: { Register: async (req) => ({ id: "u1", email: req.email, role: "customer" }) },
+  });
+  gw = await startGateway({ downstream: stub.address });
 });
-afterAll(() => downstream.shutdown(1_000));
-
-async function build(addresses: Record<string, string>) {
-  const config = loadConfig(configSpec, {
-    REDIS_URL: redisUrl(),
-    DOWNSTREAM_TIMEOUT_MS: "500",
-    ...addresses,
-  });
-  const redis = createRedis(config.redisUrl);
-  await once(redis, "ready");
-  const health = createDownstreamHealth(config);
-  const app = buildHttpApp({ logger, metrics: createMetricsRegistry("gateway"), redis, health });
-  app.addHook("onClose", async () => {
-    redis.disconnect();
-    for (const c of Object.values(health)) c.close();
-  });
-  return app;
-}
+afterAll(async () => {
+  await gw.close();
+  await stub.stop();
+});
 
 describe("gateway readiness", () => {
   it("when every downstream answers its health check, then readyz is 200", async () => {
-    const addr = `127.0.0.1:${port}`;
-    const app = await build({
-      AUTH_GRPC_ADDR: addr,
-      PRODUCT_GRPC_ADDR: addr,
-      ORDER_GRPC_ADDR: addr,
-      PAYMENT_GRPC_ADDR: addr,
-      NOTIFICATION_GRPC_ADDR: addr,
-    });
-    const res = await app.inject({ url: "/readyz" });
+    const app = await startGateway({ downstream: stub.address, withHealth: true });
+    const res = await app.app.inject({ url: "/readyz" });
     expect(res.json()).toMatchObject({ status: "ready" });
     expect(res.statusCode).toBe(200);
     await app.close();
   });
 
   it("when a downstream is down, then readyz is 503 and names it", async () => {
-    const addr = `127.0.0.1:${port}`;
-    const app = await build({
-      AUTH_GRPC_ADDR: addr,
-      PRODUCT_GRPC_ADDR: "127.0.0.1:1",
-      ORDER_GRPC_ADDR: addr,
-      PAYMENT_GRPC_ADDR: addr,
-      NOTIFICATION_GRPC_ADDR: addr,
+    const app = await startGateway({
+      downstream: stub.address,
+      withHealth: true,
+      env: { PRODUCT_GRPC_ADDR: "127.0.0.1:1" },
     });
-    const res = await app.inject({ url: "/readyz" });
+    const res = await app.app.inject({ url: "/readyz" });
     expect(res.statusCode).toBe(503);
     expect(res.json().checks.product).not.toBe("ok");
     expect(res.json().checks.auth).toBe("ok");
@@ -67,5 +45,81 @@ describe("gateway readiness", () => {
 
   it("when GATEWAY_PORT is not a number, then the config error names it", () => {
     expect(() => loadConfig(configSpec, { GATEWAY_PORT: "http" })).toThrow(/GATEWAY_PORT must be an integer/);
+  });
+
+  it("when RATE_LIMIT_WINDOW is not a duration, then the config error names it; a valid one is milliseconds", () => {
+    expect(() => loadConfig(configSpec, { RATE_LIMIT_WINDOW: "soon" })).toThrow(
+      /RATE_LIMIT_WINDOW must be a duration/,
+    );
+    expect(loadConfig(configSpec, { RATE_LIMIT_WINDOW: "30 seconds" }).rateLimitWindowMs).toBe(30_000);
+    expect(loadConfig(configSpec, {}).rateLimitWindowMs).toBe(60_000);
+  });
+});
+
+describe("gateway edge", () => {
+  it.each([
+    ["GET", "/healthz"],
+    ["GET", "/api/v1/products"],
+    ["GET", "/api/v1/no-such-route"],
+    ["GET", "/api/v1/auth/me"],
+    ["POST", "/api/v1/auth/register"],
+    ["GET", "/api/v1/products/%E0%A4%A"],
+  ])("when %s %s is called, then the response has a traceparent and a request id", async (method, url) => {
+    const res = await gw.app.inject({ method: method as "GET", url });
+    expect(res.headers.traceparent).toMatch(TRACEPARENT);
+    expect(res.headers["x-request-id"]).toEqual(expect.any(String));
+  });
+
+  it("when the caller sends a traceparent, then the response continues its trace with a new span", async () => {
+    const incoming = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    const res = await gw.app.inject({ url: "/api/v1/products", headers: { traceparent: incoming } });
+    const tp = String(res.headers.traceparent);
+    expect(tp.slice(0, 36)).toBe(incoming.slice(0, 36));
+    expect(tp).not.toBe(incoming);
+  });
+
+  it("when the caller sends an x-request-id, then it is echoed", async () => {
+    const res = await gw.app.inject({ url: "/api/v1/products", headers: { "x-request-id": "req-abc-123" } });
+    expect(res.headers["x-request-id"]).toBe("req-abc-123");
+  });
+
+  it("when a body is over 1 MiB, then it is 413 problem+json", async () => {
+    const res = await gw.app.inject({
+      method: "POST",
+      url: "/api/v1/auth/register",
+      headers: { "content-type": "application/json" },
+      payload: JSON.stringify({ email: "a@b.co", password: "x".repeat(1024 * 1024) }),
+    });
+    expect(res.statusCode).toBe(413);
+    expect(res.headers["content-type"]).toContain("application/problem+json");
+  });
+
+  it("when a body is malformed JSON, then it is 400 and the service is not called", async () => {
+    const res = await gw.app.inject({
+      method: "POST",
+      url: "/api/v1/auth/register",
+      headers: { "content-type": "application/json" },
+      payload: '{"email": ',
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ status: 400, title: "Bad Request" });
+    expect(stub.count("Register")).toBe(0);
+  });
+
+  it("when a path segment is not valid percent-encoding, then it is a problem+json 404", async () => {
+    const res = await gw.app.inject({ url: "/api/v1/products/%E0%A4%A" });
+    expect(res.statusCode).toBe(404);
+    expect(res.headers["content-type"]).toContain("application/problem+json");
+  });
+
+  it("when a route does not exist, then it is 404 problem+json", async () => {
+    const res = await gw.app.inject({ method: "POST", url: "/api/v1/nowhere" });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toMatchObject({ status: 404 });
+  });
+
+  it("when metrics are scraped, then circuit state per service is exported", async () => {
+    const res = await gw.app.inject({ url: "/metrics" });
+    expect(res.body).toMatch(/gateway_circuit_state\{service="payment"[^}]*\} 0/);
   });
 });

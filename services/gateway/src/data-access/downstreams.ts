@@ -2,9 +2,15 @@ import { createGrpcClient, type PromiseClient, protos } from "@shop/grpc";
 import type { Config } from "../config.js";
 
 type HealthClient = PromiseClient<InstanceType<ReturnType<typeof protos>["health"]["Health"]>>;
+export type DownstreamHealth = Record<string, HealthClient>;
 
 /** gRPC health clients of every downstream service, for readiness. */
-export function createDownstreamHealth(config: Config): Record<string, HealthClient> {
+export function createDownstreamHealth(
+  config: Pick<
+    Config,
+    "authGrpc" | "productGrpc" | "orderGrpc" | "paymentGrpc" | "notificationGrpc" | "downstreamTimeoutMs"
+  >,
+): DownstreamHealth {
   const { Health } = protos().health;
   const addresses = {
     auth: config.authGrpc,

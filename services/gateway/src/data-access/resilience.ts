@@ -1,0 +1,140 @@
+import { AppError, Counter, Gauge, isAppError, type Registry } from "@shop/platform";
+import {
+  BrokenCircuitError,
+  CircuitState,
+  ConsecutiveBreaker,
+  circuitBreaker,
+  ExponentialBackoff,
+  handleWhen,
+  type IPolicy,
+  IsolatedCircuitError,
+  retry,
+  TaskCancelledError,
+  TimeoutStrategy,
+  timeout,
+  wrap,
+} from "cockatiel";
+
+export interface ResilienceSettings {
+  /** Upper bound of one attempt (the gRPC deadline normally fires first or together). */
+  timeoutMs: number;
+  /** Retries after the first attempt, for idempotent reads only. */
+  retryMaxAttempts: number;
+  retryInitialDelayMs: number;
+  retryMaxDelayMs: number;
+  /** Consecutive failures that open a service's circuit. */
+  breakerThreshold: number;
+  /** How long an open circuit fails fast before a trial call is let through. */
+  breakerHalfOpenAfterMs: number;
+}
+
+/** Only these say "the service is unwell"; a 404 or a 409 is a healthy answer. */
+const FAILURE_KINDS = new Set(["UNAVAILABLE", "TIMEOUT", "INTERNAL"]);
+
+export function isDownstreamFailure(err: unknown): boolean {
+  return err instanceof TaskCancelledError || (isAppError(err) && FAILURE_KINDS.has(err.kind));
+}
+
+/** Reads are safe to repeat; everything else (create, update, delete, login...) runs once. */
+const READ_METHOD = /^(Get|List)/;
+
+interface ServicePolicies {
+  read: IPolicy;
+  write: IPolicy;
+}
+
+/**
+ * Timeout, retry (reads only, jittered exponential backoff) and one consecutive-failure circuit
+ * breaker per downstream service, with breaker state and retry counts as Prometheus metrics.
+ * Failures leave here as AppErrors that name the service but no internals.
+ */
+export function createResilience(settings: ResilienceSettings, metrics: Registry) {
+  const circuitState = new Gauge({
+    name: "gateway_circuit_state",
+    help: "Circuit breaker state per downstream service: 0 closed, 1 open, 2 half-open",
+    labelNames: ["service"],
+    registers: [metrics],
+  });
+  const retries = new Counter({
+    name: "gateway_downstream_retries_total",
+    help: "Retried downstream calls per service (idempotent reads only)",
+    labelNames: ["service"],
+    registers: [metrics],
+  });
+  const byService = new Map<string, ServicePolicies>();
+  const retryAfterSeconds = Math.max(1, Math.ceil(settings.breakerHalfOpenAfterMs / 1000));
+
+  function policiesFor(service: string): ServicePolicies {
+    const existing = byService.get(service);
+    if (existing) return existing;
+    const perAttempt = timeout(settings.timeoutMs, TimeoutStrategy.Aggressive);
+    const breaker = circuitBreaker(handleWhen(isDownstreamFailure), {
+      halfOpenAfter: settings.breakerHalfOpenAfterMs,
+      breaker: new ConsecutiveBreaker(settings.breakerThreshold),
+    });
+    circuitState.set({ service }, CircuitState.Closed);
+    breaker.onStateChange((state) =>
+      circuitState.set({ service }, state === CircuitState.Isolated ? CircuitState.Open : state),
+    );
+    const retrying = retry(handleWhen(isDownstreamFailure), {
+      maxAttempts: settings.retryMaxAttempts,
+      // The default generator is decorrelated jitter: retries from many gateways spread out.
+      backoff: new ExponentialBackoff({
+        initialDelay: settings.retryInitialDelayMs,
+        maxDelay: settings.retryMaxDelayMs,
+      }),
+    });
+    retrying.onRetry(() => retries.inc({ service }));
+    const policies = { read: wrap(retrying, breaker, perAttempt), write: wrap(breaker, perAttempt) };
+    byService.set(service, policies);
+    return policies;
+  }
+
+  function toEdgeError(service: string, err: unknown): AppError {
+    if (err instanceof BrokenCircuitError || err instanceof IsolatedCircuitError) {
+      return new AppError("UNAVAILABLE", `${service} service unavailable`, {
+        code: "CIRCUIT_OPEN",
+        retryAfter: retryAfterSeconds,
+        cause: err,
+      });
+    }
+    if (err instanceof TaskCancelledError) {
+      return new AppError("TIMEOUT", `${service} service timed out`, { cause: err });
+    }
+    if (isAppError(err)) {
+      // The downstream's own wording of an outage may name methods or hosts: replace it.
+      if (err.kind === "UNAVAILABLE") {
+        return new AppError("UNAVAILABLE", `${service} service unavailable`, { cause: err, retryAfter: 1 });
+      }
+      if (err.kind === "TIMEOUT")
+        return new AppError("TIMEOUT", `${service} service timed out`, { cause: err });
+      return err;
+    }
+    return new AppError("INTERNAL", `${service} call failed`, { cause: err });
+  }
+
+  return {
+    /**
+     * The same client with every PascalCase method run through the service's policies:
+     * `Get*`/`List*` with retries, every other method at most once.
+     */
+    wrapClient<C extends object>(service: string, client: C): C {
+      const policies = policiesFor(service);
+      return new Proxy(client, {
+        get(target, prop, receiver) {
+          const value = Reflect.get(target, prop, receiver);
+          if (typeof prop !== "string" || typeof value !== "function" || !/^[A-Z]/.test(prop)) return value;
+          const policy = READ_METHOD.test(prop) ? policies.read : policies.write;
+          return (...args: unknown[]) =>
+            policy
+              .execute(() => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args))
+              .catch((err: unknown) => {
+                throw toEdgeError(service, err);
+              });
+        },
+      });
+    },
+  };
+}
+
+export type Resilience = ReturnType<typeof createResilience>;

@@ -1,0 +1,238 @@
+import { createHash } from "node:crypto";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { AppError } from "@shop/platform";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import "@fastify/rate-limit";
+import { Type } from "typebox";
+import type { RouteDeps } from "./route-deps.js";
+import {
+  Credentials,
+  ForgotPasswordBody,
+  Jwks,
+  LoginBody,
+  RefreshBody,
+  ResetPasswordBody,
+  TokenBody,
+  TokenPair,
+  User,
+} from "./schemas/auth.js";
+import { bearerAuth, problemResponses } from "./schemas/common.js";
+import { callOptions } from "./trace-context.js";
+
+const NoContent = Type.Null({ description: "no content" });
+const tags = ["auth"];
+
+interface UserRecord {
+  id: string;
+  email: string;
+  role: string;
+  emailVerified: boolean;
+}
+
+interface TokenRecord {
+  accessToken: string;
+  refreshToken: string;
+  tokenType: string;
+  expiresIn: number;
+}
+
+const toUser = (u: UserRecord) => ({
+  id: u.id,
+  email: u.email,
+  role: u.role,
+  emailVerified: u.emailVerified,
+});
+const toTokens = (t: TokenRecord) => ({
+  accessToken: t.accessToken,
+  refreshToken: t.refreshToken,
+  tokenType: t.tokenType || "Bearer",
+  expiresIn: t.expiresIn,
+});
+
+/** Accounts and tokens, mapped onto AuthService; the gateway adds validation and limits. */
+export function authRoutes(deps: RouteDeps): FastifyPluginAsyncTypebox {
+  const { auth: authClient } = deps.clients;
+  return async (app) => {
+    // Per email and IP, so one account cannot be guessed at fast and one IP cannot lock others out.
+    const loginLimit = app.createRateLimit({
+      max: deps.config.loginRateLimitMax,
+      timeWindow: 60_000,
+      keyGenerator: (req: FastifyRequest) => {
+        const email = String((req.body as { email?: unknown } | undefined)?.email ?? "")
+          .trim()
+          .toLowerCase();
+        return `login:${req.ip}:${createHash("sha256").update(email).digest("base64url").slice(0, 22)}`;
+      },
+    });
+    async function limitLogin(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+      const limit = await loginLimit(req);
+      if (limit.isAllowed) return;
+      reply.header("x-ratelimit-limit", limit.max);
+      reply.header("x-ratelimit-remaining", limit.remaining);
+      reply.header("x-ratelimit-reset", limit.ttlInSeconds);
+      if (limit.isExceeded) {
+        throw AppError.tooMany("too many login attempts, try again later", Math.max(1, limit.ttlInSeconds));
+      }
+    }
+
+    app.post(
+      "/api/v1/auth/register",
+      {
+        schema: {
+          tags,
+          summary: "Create an account",
+          body: Credentials,
+          response: { 201: User, ...problemResponses(400, 409, 413, 429, 503) },
+        },
+      },
+      async (req, reply) => {
+        const user = await authClient.Register(
+          { email: req.body.email.trim().toLowerCase(), password: req.body.password },
+          callOptions(req),
+        );
+        return reply.status(201).send(toUser(user));
+      },
+    );
+
+    app.post(
+      "/api/v1/auth/login",
+      {
+        preHandler: limitLogin,
+        schema: {
+          tags,
+          summary: "Sign in with email and password",
+          body: LoginBody,
+          response: { 200: TokenPair, ...problemResponses(400, 401, 429, 503) },
+        },
+      },
+      async (req) =>
+        toTokens(
+          await authClient.Login(
+            { email: req.body.email.trim().toLowerCase(), password: req.body.password, clientIp: req.ip },
+            callOptions(req),
+          ),
+        ),
+    );
+
+    app.post(
+      "/api/v1/auth/refresh",
+      {
+        schema: {
+          tags,
+          summary: "Exchange a refresh token for a new token pair (rotation)",
+          body: RefreshBody,
+          response: { 200: TokenPair, ...problemResponses(400, 401, 429, 503) },
+        },
+      },
+      async (req) =>
+        toTokens(await authClient.Refresh({ refreshToken: req.body.refreshToken }, callOptions(req))),
+    );
+
+    app.post(
+      "/api/v1/auth/logout",
+      {
+        schema: {
+          tags,
+          summary: "End the login that issued this refresh token",
+          body: RefreshBody,
+          response: { 204: NoContent, ...problemResponses(400, 429, 503) },
+        },
+      },
+      async (req, reply) => {
+        await authClient.Logout({ refreshToken: req.body.refreshToken }, callOptions(req));
+        return reply.status(204).send(null);
+      },
+    );
+
+    app.get(
+      "/api/v1/auth/me",
+      {
+        preValidation: deps.auth.user,
+        schema: {
+          tags,
+          summary: "The signed-in user",
+          security: bearerAuth,
+          response: { 200: User, ...problemResponses(401, 429, 503) },
+        },
+      },
+      async (req) => toUser(await authClient.GetMe({}, callOptions(req, deps.auth.identity(req)))),
+    );
+
+    app.post(
+      "/api/v1/auth/verify-email",
+      {
+        schema: {
+          tags,
+          summary: "Confirm the email address with the token from the welcome email",
+          body: TokenBody,
+          response: { 204: NoContent, ...problemResponses(400, 429, 503) },
+        },
+      },
+      async (req, reply) => {
+        await authClient.VerifyEmail({ token: req.body.token }, callOptions(req));
+        return reply.status(204).send(null);
+      },
+    );
+
+    app.post(
+      "/api/v1/auth/forgot-password",
+      {
+        schema: {
+          tags,
+          summary: "Send a password reset email (always 202)",
+          body: ForgotPasswordBody,
+          response: { 202: NoContent, ...problemResponses(400, 429, 503) },
+        },
+      },
+      async (req, reply) => {
+        await authClient.ForgotPassword({ email: req.body.email.trim().toLowerCase() }, callOptions(req));
+        return reply.status(202).send(null);
+      },
+    );
+
+    app.post(
+      "/api/v1/auth/reset-password",
+      {
+        schema: {
+          tags,
+          summary: "Set a new password with a reset token",
+          body: ResetPasswordBody,
+          response: { 204: NoContent, ...problemResponses(400, 429, 503) },
+        },
+      },
+      async (req, reply) => {
+        await authClient.ResetPassword(
+          { token: req.body.token, password: req.body.password },
+          callOptions(req),
+        );
+        return reply.status(204).send(null);
+      },
+    );
+
+    let jwks: { value: unknown; fetchedAt: number } | undefined;
+    app.get(
+      "/.well-known/jwks.json",
+      {
+        schema: {
+          tags,
+          summary: "Public keys that verify access tokens",
+          response: { 200: Jwks, ...problemResponses(503) },
+        },
+      },
+      async (req, reply) => {
+        const fresh = jwks && Date.now() - jwks.fetchedAt < deps.config.jwksCacheMs;
+        if (!fresh) {
+          try {
+            const { json } = await authClient.GetJwks({}, callOptions(req));
+            jwks = { value: JSON.parse(json), fetchedAt: Date.now() };
+          } catch (err) {
+            // Keys change rarely: a stale set beats an outage for clients verifying tokens.
+            if (!jwks) throw err;
+          }
+        }
+        reply.header("cache-control", `public, max-age=${Math.floor(deps.config.jwksCacheMs / 1000)}`);
+        return jwks!.value as { keys: Record<string, unknown>[] };
+      },
+    );
+  };
+}

@@ -1,0 +1,17 @@
+import type { Config } from "../../config.js";
+import type { DownstreamClients } from "../../data-access/grpc-clients.js";
+import type { OrderComposer } from "../../domain/compose-order-views.js";
+import type { Authenticator } from "./authenticate.js";
+
+/** What route modules need: resilient downstream clients, the token guard and settings. */
+export interface RouteDeps {
+  clients: DownstreamClients;
+  auth: Authenticator;
+  composer: OrderComposer;
+  config: Pick<Config, "jwksCacheMs" | "loginRateLimitMax">;
+}
+
+/** Proto3 sends "" for an absent string; the public API says null. */
+export function nullIfEmpty(value: string): string | null {
+  return value === "" ? null : value;
+}
