@@ -1,9 +1,116 @@
-import { type ConfigOf, commonSettings, databaseSettings, grpcSettings } from "@shop/platform";
+import {
+  ConfigError,
+  type ConfigOf,
+  commonSettings,
+  databaseSettings,
+  grpcSettings,
+  int,
+  kafkaSettings,
+  loadConfig,
+  type Setting,
+  str,
+} from "@shop/platform";
+import { MAX_ACCESS_TOKEN_TTL_SECONDS } from "./domain/access-token.js";
+import { checkPassword, normaliseEmail } from "./domain/validation.js";
+
+/** An optional secret: empty means "not set"; when set it must be long enough to be a key. */
+function secret(env: string, doc: string, minLength: number): Setting<string> {
+  return {
+    env,
+    doc,
+    default: "",
+    parse: (raw) => {
+      if (raw.length < minLength) throw new Error(`must be at least ${minLength} characters`);
+      return raw;
+    },
+  };
+}
 
 export const configSpec = {
   ...commonSettings("auth", 8081),
   ...grpcSettings(50051),
   ...databaseSettings("shop_auth"),
+  ...kafkaSettings(),
+  accessTokenTtlSeconds: int(
+    "ACCESS_TOKEN_TTL_SECONDS",
+    "lifetime of an access token (JWT), seconds; at most 900",
+    MAX_ACCESS_TOKEN_TTL_SECONDS,
+    30,
+    MAX_ACCESS_TOKEN_TTL_SECONDS,
+  ),
+  refreshTokenTtlDays: int(
+    "REFRESH_TOKEN_TTL_DAYS",
+    "absolute lifetime of a login's refresh tokens, days from the login",
+    30,
+    1,
+    365,
+  ),
+  passwordHashCostLog2: int(
+    "PASSWORD_HASH_COST_LOG2",
+    "scrypt cost: N = 2^value (r=8, p=1); 17 uses 128 MiB per hash; lower only for tests",
+    17,
+    10,
+    18,
+  ),
+  adminEmail: str("ADMIN_EMAIL", "when set, this account exists with role admin (created or promoted)", ""),
+  adminPassword: str("ADMIN_PASSWORD", "password of ADMIN_EMAIL when the account is created", ""),
+  keyEncryptionSecret: secret(
+    "KEY_ENCRYPTION_SECRET",
+    "encrypts signing private keys at rest (AES-256-GCM); unset stores them unencrypted",
+    32,
+  ),
+  signingKeyRefreshSeconds: int(
+    "SIGNING_KEY_REFRESH_SECONDS",
+    "how often a running instance rereads the signing keys (picks up a rotation)",
+    60,
+    1,
+    240,
+  ),
+  loginMaxFailures: int(
+    "LOGIN_MAX_FAILURES",
+    "consecutive failed logins of one account before it is locked for a while",
+    10,
+    1,
+    1000,
+  ),
+  loginLockoutBaseSeconds: int(
+    "LOGIN_LOCKOUT_BASE_SECONDS",
+    "first lockout after LOGIN_MAX_FAILURES; doubles with each further failure",
+    1,
+    1,
+    3600,
+  ),
+  loginLockoutMaxSeconds: int("LOGIN_LOCKOUT_MAX_SECONDS", "longest lockout", 900, 1, 86_400),
+  passwordResetTtlMinutes: int(
+    "PASSWORD_RESET_TTL_MINUTES",
+    "lifetime of a password-reset token, minutes",
+    60,
+    1,
+    60,
+  ),
+  emailVerificationTtlHours: int(
+    "EMAIL_VERIFICATION_TTL_HOURS",
+    "lifetime of an email-verification token, hours",
+    168,
+    1,
+    24 * 90,
+  ),
 };
 
 export type Config = ConfigOf<typeof configSpec>;
+
+/** Loads and validates the configuration, including rules that span several variables. */
+export function loadAuthConfig(env: NodeJS.ProcessEnv): Config {
+  const config = loadConfig(configSpec, env);
+  if (config.adminEmail || config.adminPassword) {
+    if (!config.adminEmail) throw new ConfigError("ADMIN_EMAIL", "is required when ADMIN_PASSWORD is set");
+    if (!config.adminPassword) throw new ConfigError("ADMIN_PASSWORD", "is required when ADMIN_EMAIL is set");
+    if (!normaliseEmail(config.adminEmail)) throw new ConfigError("ADMIN_EMAIL", "must be an email address");
+    const problem = checkPassword(config.adminPassword);
+    if (problem) throw new ConfigError("ADMIN_PASSWORD", problem);
+  }
+  if (config.loginLockoutBaseSeconds > config.loginLockoutMaxSeconds) {
+    throw new ConfigError("LOGIN_LOCKOUT_BASE_SECONDS", "must not exceed LOGIN_LOCKOUT_MAX_SECONDS");
+  }
+  return config;
+}

@@ -1,17 +1,13 @@
-import { createGrpcServer } from "@shop/grpc";
-import {
-  createLifecycle,
-  createLogger,
-  createMetricsRegistry,
-  createSql,
-  loadConfig,
-  runMain,
-} from "@shop/platform";
-import { buildHttpApp } from "./app.js";
-import { configSpec } from "./config.js";
+import { topicName } from "@shop/events";
+import { createKafka, ensureTopics } from "@shop/kafka";
+import { createOutbox, createOutboxRelay } from "@shop/outbox";
+import { createLifecycle, createLogger, createMetricsRegistry, createSql, runMain } from "@shop/platform";
+import { buildGrpcServer, buildHttpApp, createAuthContext } from "./app.js";
+import { loadAuthConfig } from "./config.js";
+import { bootstrapAdmin } from "./domain/bootstrap-admin.js";
 
 runMain(async () => {
-  const config = loadConfig(configSpec, process.env);
+  const config = loadAuthConfig(process.env);
   const logger = createLogger({ service: config.serviceName, level: config.logLevel });
   const metrics = createMetricsRegistry(config.serviceName);
   const life = createLifecycle(logger, config.shutdownTimeoutMs);
@@ -22,12 +18,35 @@ runMain(async () => {
     createSql(config.databaseUrl, { max: config.databasePoolMax, applicationName: config.serviceName }),
     (s) => s.end({ timeout: 5 }),
   );
+  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: config.serviceName, logger });
 
-  const http = buildHttpApp({ logger, metrics, sql });
+  const auth = createAuthContext({
+    sql,
+    logger,
+    outbox: createOutbox({ topicPrefix: config.kafkaTopicPrefix }),
+    config,
+  });
+  if (!config.keyEncryptionSecret) {
+    logger.warn("KEY_ENCRYPTION_SECRET is not set: signing private keys are stored unencrypted");
+  }
+  await auth.keys.ensureKey();
+  if (config.adminEmail) {
+    await bootstrapAdmin(auth, { email: config.adminEmail, password: config.adminPassword });
+  }
+
+  // Events wait safely in the outbox while Kafka is away, so a broker outage must not stop the start.
+  await ensureTopics(kafka, [{ topic: topicName("users", config.kafkaTopicPrefix) }]).catch((err: unknown) =>
+    logger.warn({ err }, "could not ensure the users topic; the relay keeps retrying"),
+  );
+  const relay = createOutboxRelay({ sql, kafka, logger, metrics });
+  await relay.start();
+  life.add("outbox-relay", relay, (r) => r.stop());
+
+  const http = buildHttpApp({ logger, metrics, sql, auth });
   await http.listen({ host: config.httpHost, port: config.httpPort });
   life.add("http", http, (app) => app.close());
 
-  const grpcServer = createGrpcServer({ logger, metrics });
+  const grpcServer = buildGrpcServer({ logger, metrics, auth });
   await grpcServer.listen(config.grpcHost, config.grpcPort);
   life.add("grpc", grpcServer, (server) => server.shutdown(config.shutdownTimeoutMs));
 

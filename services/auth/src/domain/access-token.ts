@@ -1,0 +1,27 @@
+import { randomUUID } from "node:crypto";
+import { TOKEN_AUDIENCE, TOKEN_ISSUER } from "@shop/identity";
+import { SignJWT } from "jose";
+import type { Role } from "../data-access/users-repository.js";
+import type { KeyRing } from "./key-ring.js";
+
+/** The spec caps access tokens at 15 minutes; key retirement relies on this bound. */
+export const MAX_ACCESS_TOKEN_TTL_SECONDS = 900;
+
+/** An EdDSA JWT signed by the newest active key, naming it in `kid`. */
+export async function signAccessToken(
+  keys: KeyRing,
+  user: { id: string; role: Role },
+  ttlSeconds: number,
+): Promise<string> {
+  const { signing } = await keys.current();
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ role: user.role })
+    .setProtectedHeader({ alg: signing.algorithm, kid: signing.kid, typ: "JWT" })
+    .setSubject(user.id)
+    .setIssuer(TOKEN_ISSUER)
+    .setAudience(TOKEN_AUDIENCE)
+    .setIssuedAt(now)
+    .setExpirationTime(now + Math.min(ttlSeconds, MAX_ACCESS_TOKEN_TTL_SECONDS))
+    .setJti(randomUUID())
+    .sign(signing.privateKey);
+}

@@ -1,0 +1,30 @@
+import { AppError } from "@shop/platform";
+import type { AuthContext, AuthSettings } from "./context.js";
+
+/**
+ * Per-account brute-force brake (the gateway limits per IP and email on top). After
+ * `loginMaxFailures` consecutive failures the account is locked for `loginLockoutBaseSeconds`,
+ * doubling with every further failure up to `loginLockoutMaxSeconds`; a success clears it. Never
+ * permanent, so an attacker cannot lock a victim out for long. Unknown emails are throttled the
+ * same way, so the lockout does not reveal which accounts exist.
+ */
+export function lockoutSeconds(failures: number, s: AuthSettings): number {
+  if (failures < s.loginMaxFailures) return 0;
+  const doublings = Math.min(failures - s.loginMaxFailures, 30);
+  return Math.min(s.loginLockoutMaxSeconds, s.loginLockoutBaseSeconds * 2 ** doublings);
+}
+
+export async function ensureNotLocked(ctx: AuthContext, email: string): Promise<void> {
+  const seconds = await ctx.loginFailures.lockedForSeconds(email);
+  if (seconds > 0) {
+    throw AppError.tooMany("too many failed logins for this account; try again later", Math.ceil(seconds));
+  }
+}
+
+/** Counts a failure and starts (or lengthens) the lockout; returns the streak length. */
+export async function recordFailedLogin(ctx: AuthContext, email: string): Promise<number> {
+  const failures = await ctx.loginFailures.recordFailure(email);
+  const seconds = lockoutSeconds(failures, ctx.settings);
+  if (seconds > 0) await ctx.loginFailures.lock(email, seconds);
+  return failures;
+}

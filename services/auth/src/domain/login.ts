@@ -1,0 +1,46 @@
+import { AppError } from "@shop/platform";
+import type { AuthContext } from "./context.js";
+import { ensureNotLocked, recordFailedLogin } from "./login-throttle.js";
+import { startSession, type TokenPair } from "./session.js";
+import { requireEmail, requirePresentedPassword } from "./validation.js";
+
+/** One message for unknown email and wrong password, so the answer reveals no account. */
+export const INVALID_CREDENTIALS = "invalid email or password";
+
+export async function login(
+  ctx: AuthContext,
+  input: { email: string; password: string; clientIp?: string },
+): Promise<TokenPair> {
+  const email = requireEmail(input.email);
+  const password = requirePresentedPassword(input.password);
+  await ensureNotLocked(ctx, email);
+
+  const user = await ctx.users.findByEmail(email);
+  // An unknown email still pays for one scrypt run, so timing does not tell the two apart.
+  const ok = user
+    ? await ctx.passwords.verify(password, user.passwordHash)
+    : await ctx.passwords.verifyDummy(password);
+  if (!user || !ok) {
+    const failures = await recordFailedLogin(ctx, email);
+    ctx.logger.info({ userId: user?.id, clientIp: input.clientIp || undefined, failures }, "login failed");
+    throw AppError.unauthenticated(INVALID_CREDENTIALS);
+  }
+
+  const pair = await ctx.sql.begin(async (tx) => {
+    await ctx.loginFailures.clear(email, tx);
+    return startSession(ctx, user, tx);
+  });
+  await upgradeHashIfStale(ctx, user.id, user.passwordHash, password);
+  ctx.logger.info({ userId: user.id }, "logged in");
+  return pair;
+}
+
+/** Rehashes with the current cost after a successful login; the login stands even if this fails. */
+async function upgradeHashIfStale(ctx: AuthContext, userId: string, stored: string, password: string) {
+  if (!ctx.passwords.needsRehash(stored)) return;
+  try {
+    await ctx.users.setPasswordHash(userId, await ctx.passwords.hash(password));
+  } catch (err) {
+    ctx.logger.warn({ err, userId }, "password rehash failed");
+  }
+}

@@ -1,0 +1,51 @@
+import { createEvent } from "@shop/events";
+import { AppError } from "@shop/platform";
+import { type AuthContext, type PublicUser, toPublicUser } from "./context.js";
+import { digestToken, newSecretToken } from "./secret-tokens.js";
+import { requireEmail, requireNewPassword } from "./validation.js";
+
+/**
+ * A new customer account. The user row, its email-verification token and the UserRegistered
+ * event (which makes the notification service mail the token) commit together or not at all.
+ */
+export async function register(
+  ctx: AuthContext,
+  input: { email: string; password: string },
+): Promise<PublicUser> {
+  const email = requireEmail(input.email);
+  const password = requireNewPassword(input.password);
+  // Checked first so a duplicate costs no scrypt work; the unique index still decides races.
+  if (await ctx.users.findByEmail(email)) throw emailTaken();
+  const passwordHash = await ctx.passwords.hash(password);
+  const verificationToken = newSecretToken();
+
+  const user = await ctx.sql.begin(async (tx) => {
+    const user = await ctx.users.insert({ email, passwordHash, role: "customer", emailVerified: false }, tx);
+    if (!user) throw emailTaken();
+    await ctx.oneTimeTokens.insert(
+      {
+        hash: digestToken(verificationToken),
+        userId: user.id,
+        purpose: "verify_email",
+        ttlSeconds: ctx.settings.emailVerificationTtlHours * 3600,
+      },
+      tx,
+    );
+    await ctx.outbox.enqueue(
+      tx,
+      createEvent("UserRegistered", user.id, {
+        userId: user.id,
+        email: user.email,
+        role: user.role,
+        verificationToken,
+      }),
+    );
+    return user;
+  });
+  ctx.logger.info({ userId: user.id }, "user registered");
+  return toPublicUser(user);
+}
+
+function emailTaken(): AppError {
+  return AppError.conflict("email is already registered", "EMAIL_TAKEN");
+}
