@@ -1,5 +1,7 @@
+import { createEventConsumer, type EventConsumer } from "@shop/consumer";
 import { createGrpcServer, type GrpcServer, protos } from "@shop/grpc";
 import type { TokenVerifier } from "@shop/identity";
+import type { Kafka } from "@shop/kafka";
 import { createHttpApp, type Logger, pingDb, type Registry, type Sql } from "@shop/platform";
 import {
   createNotificationRepository,
@@ -10,7 +12,7 @@ import { createDispatcher, type Dispatcher, type DispatchSettings } from "./doma
 import type { RecordDeps } from "./domain/record-deps.js";
 import { loadTemplates, type Templates } from "./domain/render-template.js";
 import { createNotificationHandlers } from "./entry-points/grpc/notification-handlers.js";
-import { createEventHandlers } from "./entry-points/kafka/event-handlers.js";
+import { CONSUMED_TOPICS, CONSUMER_GROUP, createEventHandlers } from "./entry-points/kafka/event-handlers.js";
 import { createNotificationMetrics } from "./metrics.js";
 import type { Transports } from "./transports/transport.js";
 
@@ -18,14 +20,26 @@ export interface AppDeps {
   logger: Logger;
   metrics: Registry;
   sql: Sql;
+  /** Ready once the consumer joined its group; omitted, readiness checks only PostgreSQL. */
+  consumerReady?: () => boolean;
 }
 
 /** The HTTP app (health, readiness, metrics). Never listens: `main.ts` does. */
 export function buildHttpApp(deps: AppDeps) {
+  const consumerReady = deps.consumerReady;
   return createHttpApp({
     logger: deps.logger,
     metrics: deps.metrics,
-    readiness: { postgres: () => pingDb(deps.sql) },
+    readiness: {
+      postgres: () => pingDb(deps.sql),
+      ...(consumerReady
+        ? {
+            kafka: async () => {
+              if (!consumerReady()) throw new Error("consumer not in its group");
+            },
+          }
+        : {}),
+    },
   });
 }
 
@@ -73,6 +87,7 @@ export function buildNotificationService(deps: ServiceDeps): NotificationService
 
   const dispatcher = createDispatcher({
     notifications,
+    recipients,
     transports: deps.transports,
     logger: deps.logger,
     metrics,
@@ -87,4 +102,26 @@ export function buildNotificationService(deps: ServiceDeps): NotificationService
     notifications,
     recipients,
   };
+}
+
+export interface ConsumerDeps {
+  kafka: Kafka;
+  sql: Sql;
+  logger: Logger;
+  metrics: Registry;
+  topicPrefix: string;
+  /** Handler retries before dead-lettering (the consumer's defaults when omitted). */
+  maxAttempts?: number;
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+}
+
+/** The Kafka consumer (group "notification", topics users and orders), not started. */
+export function buildEventConsumer(service: NotificationService, deps: ConsumerDeps): EventConsumer {
+  return createEventConsumer({
+    ...deps,
+    groupId: CONSUMER_GROUP,
+    topics: [...CONSUMED_TOPICS],
+    handlers: service.eventHandlers,
+  });
 }

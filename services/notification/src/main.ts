@@ -1,4 +1,5 @@
 import { createTokenVerifier } from "@shop/identity";
+import { createKafka } from "@shop/kafka";
 import {
   createLifecycle,
   createLogger,
@@ -7,7 +8,7 @@ import {
   loadConfig,
   runMain,
 } from "@shop/platform";
-import { buildHttpApp, buildNotificationService } from "./app.js";
+import { buildEventConsumer, buildHttpApp, buildNotificationService } from "./app.js";
 import { configSpec } from "./config.js";
 import { createTransports } from "./transports/create-transports.js";
 
@@ -58,7 +59,18 @@ runMain(async () => {
   life.add("listen", unlisten, (stop) => stop());
   dispatcher.start();
 
-  const http = buildHttpApp({ logger, metrics, sql });
+  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: config.serviceName, logger });
+  const consumer = buildEventConsumer(service, {
+    kafka,
+    sql,
+    logger,
+    metrics,
+    topicPrefix: config.kafkaTopicPrefix,
+  });
+  await consumer.start();
+  life.add("consumer", consumer, (c) => c.stop());
+
+  const http = buildHttpApp({ logger, metrics, sql, consumerReady: () => consumer.isReady() });
   await http.listen({ host: config.httpHost, port: config.httpPort });
   life.add("http", http, (app) => app.close());
 

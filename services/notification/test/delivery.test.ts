@@ -247,10 +247,34 @@ describe("delivery", () => {
     expect(rows[1]!.lastError).toContain("chat not found");
   });
 
-  it("when an order event names a user whose registration has not arrived, then it fails retryably and records nothing", async () => {
+  it("when an order event arrives before the user's registration, then the email waits for the address and is sent", async () => {
+    const userId = `u-${uid()}`;
+    const email = `${userId}@example.test`;
+    const event = orderPaid(userId);
+    // Rounds driven by hand, so the registration lands between two attempts.
+    await app.service.dispatcher.stop();
+    try {
+      await deliver(event);
+      expect(await app.service.dispatcher.runOnce()).toBe(1);
+      const [waiting] = await rowsOf(event.eventId);
+      expect(waiting).toMatchObject({ status: "PENDING", recipient: null, attempts: 1 });
+      expect(waiting!.lastError).toBe("no email address known for this user yet");
+
+      await deliver(createEvent("UserRegistered", userId, { userId, email, role: "customer" }));
+    } finally {
+      app.service.dispatcher.start();
+    }
+    const [row] = await settled(event.eventId, 1);
+    expect(row).toMatchObject({ status: "SENT", recipient: email, attempts: 2 });
+    expect(smtp.to(email).map((m) => m.subject)).toEqual([`Order #${event.payload.orderId} is paid`]);
+  });
+
+  it("when the user's registration never arrives, then the order email ends FAILED saying why", async () => {
     const event = orderPaid(`u-${uid()}`);
-    await expect(deliver(event)).rejects.toMatchObject({ kind: "UNAVAILABLE", code: "RECIPIENT_UNKNOWN" });
-    expect(await rowsOf(event.eventId)).toHaveLength(0);
+    await deliver(event);
+    const [row] = await settled(event.eventId, 1);
+    expect(row).toMatchObject({ status: "FAILED", attempts: 3, recipient: null });
+    expect(row!.lastError).toBe("no email address known for this user yet");
   });
 
   it("when Telegram is off, then a user with a linked chat gets only the email", async () => {

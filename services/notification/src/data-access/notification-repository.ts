@@ -14,7 +14,8 @@ export interface NewNotification {
   type: NotificationType;
   channel: Channel;
   orderId: number | null;
-  recipient: string;
+  /** Null: not known yet, resolved from the recipients projection at send time. */
+  recipient: string | null;
   subject: string;
   body: string;
   bodyHtml: string | null;
@@ -88,6 +89,10 @@ export function createNotificationRepository(sql: Sql) {
         where n.id = due.id
         returning ${columns}
       `;
+    },
+
+    async setRecipient(id: string, recipient: string, tx: Queryable = sql): Promise<void> {
+      await tx`update notifications set recipient = ${recipient} where id = ${id} and recipient is null`;
     },
 
     async markSent(id: string, tx: Queryable = sql): Promise<void> {

@@ -1,5 +1,6 @@
 import type { Logger } from "@shop/platform";
 import type { Notification, NotificationRepository } from "../data-access/notification-repository.js";
+import type { RecipientRepository } from "../data-access/recipient-repository.js";
 import type { NotificationMetrics } from "../metrics.js";
 import { PermanentSendError, type Transports } from "../transports/transport.js";
 
@@ -17,6 +18,7 @@ export interface DispatchSettings {
 
 export interface DispatcherDeps {
   notifications: NotificationRepository;
+  recipients: RecipientRepository;
   transports: Transports;
   logger: Logger;
   metrics: NotificationMetrics;
@@ -71,7 +73,7 @@ export function createDispatcher(deps: DispatcherDeps) {
       if (!transport) throw new PermanentSendError(`no transport for channel ${row.channel}`);
       await transport.send({
         channel: row.channel,
-        recipient: row.recipient,
+        recipient: row.recipient ?? (await resolveEmail(row)),
         subject: row.subject,
         text: row.body,
         html: row.bodyHtml,
@@ -94,6 +96,14 @@ export function createDispatcher(deps: DispatcherDeps) {
     await notifications.markSent(row.id);
     deps.metrics.sent.inc({ channel: row.channel, type: row.type });
     log.debug(entry, "notification sent");
+  }
+
+  /** The address of an email recorded before the user's registration arrived. */
+  async function resolveEmail(row: Notification): Promise<string> {
+    const email = (await deps.recipients.find(row.userId))?.email;
+    if (!email) throw new Error("no email address known for this user yet");
+    await notifications.setRecipient(row.id, email);
+    return email;
   }
 
   /** One round: claim a batch and send it. Returns how many rows were claimed. */

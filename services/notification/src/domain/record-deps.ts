@@ -29,7 +29,7 @@ export interface DraftOrigin {
 export function emailDraft(
   templates: Templates,
   origin: DraftOrigin,
-  to: string,
+  to: string | null,
   template: TemplateName,
   vars: TemplateVars,
 ): NewNotification {
@@ -51,7 +51,7 @@ export function telegramDraft(
 function draft(
   origin: DraftOrigin,
   channel: Channel,
-  recipient: string,
+  recipient: string | null,
   subject: string,
   body: string,
   bodyHtml: string | null,

@@ -1,4 +1,4 @@
-import { AppError, type Queryable } from "@shop/platform";
+import type { Queryable } from "@shop/platform";
 import type { NewNotification, NotificationType } from "../data-access/notification-repository.js";
 import { emailDraft, type RecordDeps, telegramDraft } from "./record-deps.js";
 import type { TemplateName, TemplateVars } from "./render-template.js";
@@ -18,13 +18,6 @@ export interface OrderNotice {
  */
 export async function recordOrderNotice(deps: RecordDeps, notice: OrderNotice, tx: Queryable): Promise<void> {
   const recipient = await deps.recipients.find(notice.userId, tx);
-  if (!recipient?.email) {
-    // UserRegistered comes on another topic and may simply not be here yet: retry, and
-    // dead-letter (kept, replayable) if it never arrives.
-    throw new AppError("UNAVAILABLE", `no email known yet for user ${notice.userId}`, {
-      code: "RECIPIENT_UNKNOWN",
-    });
-  }
   const origin = {
     eventId: notice.eventId,
     userId: notice.userId,
@@ -32,9 +25,11 @@ export async function recordOrderNotice(deps: RecordDeps, notice: OrderNotice, t
     orderId: notice.orderId,
   };
   const drafts: NewNotification[] = [
-    emailDraft(deps.templates, origin, recipient.email, notice.template, notice.vars),
+    // UserRegistered comes on another topic and may not be here yet. Waiting for it here would
+    // hold up the partition; the dispatcher looks the address up again when it sends.
+    emailDraft(deps.templates, origin, recipient?.email ?? null, notice.template, notice.vars),
   ];
-  if (deps.telegramEnabled && recipient.telegramChatId) {
+  if (deps.telegramEnabled && recipient?.telegramChatId) {
     drafts.push(
       telegramDraft(deps.templates, origin, recipient.telegramChatId, notice.template, notice.vars),
     );

@@ -1,0 +1,131 @@
+import { randomInt } from "node:crypto";
+import type { EventConsumer } from "@shop/consumer";
+import { type AnyEvent, createEvent, type TopicKey, topicName } from "@shop/events";
+import { createKafka, type Producer } from "@shop/kafka";
+import { createLogger, createMetricsRegistry } from "@shop/platform";
+import {
+  createTestDatabase,
+  eventually,
+  kafkaBrokers,
+  type TestDatabase,
+  uid,
+  uniqueTopicPrefix,
+} from "@shop/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildEventConsumer } from "../src/app.js";
+import { PUBLIC_BASE_URL, type RunningService, startNotificationService } from "./support/service.js";
+import { type SmtpPeer, startSmtpPeer } from "./support/smtp-peer.js";
+
+const logger = createLogger({ service: "notification-test", level: "silent" });
+const kafka = createKafka({ brokers: kafkaBrokers(), clientId: "notification-test", logger });
+const prefix = uniqueTopicPrefix();
+let db: TestDatabase;
+let smtp: SmtpPeer;
+let app: RunningService;
+let consumer: EventConsumer;
+let producer: Producer;
+
+beforeAll(async () => {
+  db = await createTestDatabase("notification");
+  smtp = await startSmtpPeer();
+  app = await startNotificationService({
+    databaseUrl: db.url,
+    smtpPort: smtp.port,
+    // Room for the registration to arrive from its own topic while an order email waits.
+    dispatch: { maxAttempts: 10, retryBaseMs: 50, retryMaxMs: 500 },
+  });
+  app.service.dispatcher.start();
+  consumer = buildEventConsumer(app.service, {
+    kafka,
+    sql: app.sql,
+    logger,
+    metrics: createMetricsRegistry("notification"),
+    topicPrefix: prefix,
+    retryBaseMs: 50,
+    retryMaxMs: 200,
+  });
+  await consumer.start();
+  producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+});
+
+afterAll(async () => {
+  await producer?.disconnect();
+  await consumer?.stop();
+  await app?.stop();
+  await smtp?.close();
+  await db?.drop();
+});
+
+/** Publishes the event as the services' outbox relays do: keyed by aggregate, JSON value. */
+async function publish(topic: TopicKey, event: AnyEvent): Promise<void> {
+  await producer.send({
+    topic: topicName(topic, prefix),
+    acks: -1,
+    messages: [{ key: event.aggregateId, value: JSON.stringify(event) }],
+  });
+}
+
+function registered(userId: string, email: string, verificationToken?: string) {
+  return createEvent("UserRegistered", userId, {
+    userId,
+    email,
+    role: "customer",
+    ...(verificationToken ? { verificationToken } : {}),
+  });
+}
+
+function paid(userId: string) {
+  const orderId = randomInt(1, 2 ** 31);
+  return createEvent("OrderPaid", orderId, {
+    orderId,
+    userId,
+    items: [{ productId: "p-1", quantity: 1 }],
+    totalCents: 999,
+    currency: "USD",
+  });
+}
+
+describe("events from Kafka", () => {
+  it("when UserRegistered is published, then the verification email is sent from the consumer group", async () => {
+    const userId = `u-${uid()}`;
+    const email = `${userId}@example.test`;
+    const token = `vt-${uid()}${uid()}`;
+    await publish("users", registered(userId, email, token));
+
+    const [mail] = await eventually(() => (smtp.to(email).length ? smtp.to(email) : undefined));
+    expect(mail!.subject).toBe("Confirm your email address");
+    expect(mail!.content).toContain(`${PUBLIC_BASE_URL}/verify-email?token=${token}`);
+  });
+
+  it("when an event is published twice, then one email is sent", async () => {
+    const userId = `u-${uid()}`;
+    const email = `${userId}@example.test`;
+    await publish("users", registered(userId, email));
+    const event = paid(userId);
+    await publish("orders", event);
+    await publish("orders", event);
+    // A marker published after both copies: once its email is out, both copies were consumed.
+    const marker = paid(userId);
+    await publish("orders", marker);
+
+    await eventually(async () => {
+      const rows = await app.service.notifications.findByEvent(marker.eventId);
+      return rows[0]?.status === "SENT" ? rows : undefined;
+    });
+    const subjects = smtp.to(email).map((m) => m.subject);
+    expect(subjects.filter((s) => s === `Order #${event.payload.orderId} is paid`)).toHaveLength(1);
+    expect(await app.service.notifications.findByEvent(event.eventId)).toHaveLength(1);
+  });
+
+  it("when the order event arrives before the registration, then the email is sent once the address is known", async () => {
+    const userId = `u-${uid()}`;
+    const email = `${userId}@example.test`;
+    const event = paid(userId);
+    await publish("orders", event);
+    await publish("users", registered(userId, email));
+
+    const [mail] = await eventually(() => (smtp.to(email).length ? smtp.to(email) : undefined));
+    expect(mail!.subject).toBe(`Order #${event.payload.orderId} is paid`);
+  });
+});
