@@ -1,9 +1,45 @@
-import { type ConfigOf, commonSettings, databaseSettings, grpcSettings } from "@shop/platform";
+import {
+  type ConfigOf,
+  commonSettings,
+  databaseSettings,
+  grpcSettings,
+  int,
+  kafkaSettings,
+  type Setting,
+  url,
+} from "@shop/platform";
+import { FAILURE_MODE_HINT, parseFailurePolicy } from "./domain/failure-policy.js";
+
+/** Kept as the validated string, so `describeConfig` prints it; parsed again where it is used. */
+const failureMode: Setting<string> = {
+  env: "PAYMENT_FAILURE_MODE",
+  doc: `which simulated charges fail: ${FAILURE_MODE_HINT.replace("must be ", "")}`,
+  default: "even-order-id",
+  parse: (raw) => {
+    parseFailurePolicy(raw);
+    return raw.trim();
+  },
+};
 
 export const configSpec = {
   ...commonSettings("payment", 8084),
   ...grpcSettings(50054),
   ...databaseSettings("shop_payment"),
+  ...kafkaSettings(),
+  authJwksUrl: url(
+    "AUTH_JWKS_URL",
+    "JWKS of the auth service, to verify forwarded access tokens",
+    ["http:", "https:"],
+    "http://127.0.0.1:8081/.well-known/jwks.json",
+  ),
+  paymentFailureMode: failureMode,
+  paymentLatencyMs: int(
+    "PAYMENT_LATENCY_MS",
+    "simulated processor latency added to each charge",
+    0,
+    0,
+    60_000,
+  ),
 };
 
 export type Config = ConfigOf<typeof configSpec>;
