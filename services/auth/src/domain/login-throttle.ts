@@ -17,7 +17,9 @@ export function lockoutSeconds(failures: number, s: AuthSettings): number {
 export async function ensureNotLocked(ctx: AuthContext, email: string): Promise<void> {
   const seconds = await ctx.loginFailures.lockedForSeconds(email);
   if (seconds > 0) {
-    throw AppError.tooMany("too many failed logins for this account; try again later", Math.ceil(seconds));
+    const retryAfter = Math.ceil(seconds);
+    // The seconds are in the message too: gRPC carries the message but not `retryAfter`.
+    throw AppError.tooMany(`too many failed logins for this account; retry in ${retryAfter} s`, retryAfter);
   }
 }
 
