@@ -10,7 +10,7 @@ import {
 } from "@shop/events";
 import { ensureTopics, type Kafka } from "@shop/kafka";
 import type { Logger, Sql, TransactionSql } from "@shop/platform";
-import { type EachMessagePayload, type KafkaMessage, Partitioners, type Producer } from "kafkajs";
+import { type EachBatchPayload, type KafkaMessage, Partitioners, type Producer } from "kafkajs";
 import type { Registry } from "prom-client";
 import { createConsumerMetrics } from "./metrics.js";
 import { backoffMs, isRetryable } from "./retry-policy.js";
@@ -50,6 +50,17 @@ export interface ConsumerOptions {
   sessionTimeoutMs?: number;
   /** How long `start` waits for the group join. */
   joinTimeoutMs?: number;
+  /**
+   * Messages of one partition handled in one database transaction (each in its own savepoint):
+   * one commit per group instead of one per message. 1 gives a transaction per message.
+   */
+  maxMessagesPerTransaction?: number;
+}
+
+interface MessageRef {
+  topic: string;
+  partition: number;
+  message: KafkaMessage;
 }
 
 class StopRequested extends Error {}
@@ -67,6 +78,7 @@ export function createEventConsumer(opts: ConsumerOptions) {
   const topics = opts.topics.map((t) => topicName(t, prefix));
   const dlq = deadLetterTopic(opts.groupId, prefix);
   const maxAttempts = opts.maxAttempts ?? 5;
+  const maxPerTx = Math.max(1, opts.maxMessagesPerTransaction ?? 50);
   const retryBaseMs = opts.retryBaseMs ?? 200;
   const retryMaxMs = opts.retryMaxMs ?? 5_000;
   const log = opts.logger.child({ component: "consumer", group: opts.groupId });
@@ -91,7 +103,7 @@ export function createEventConsumer(opts: ConsumerOptions) {
     if (e.payload.restart) crashed = undefined;
   });
 
-  async function deadLetter(payload: EachMessagePayload, reason: string, attempts: number, type = "unknown") {
+  async function deadLetter(payload: MessageRef, reason: string, attempts: number, type = "unknown") {
     const { topic, partition, message } = payload;
     producer ??= opts.kafka.producer({
       idempotent: true,
@@ -130,54 +142,117 @@ export function createEventConsumer(opts: ConsumerOptions) {
     return propagation.extract(context.active(), carrier);
   }
 
-  /** Runs the handler with the inbox in one transaction; returns false when the event was a repeat. */
-  async function handleOnce(event: AnyEvent, handler: EventHandler<EventType>, ctx: HandlerContext) {
-    return opts.sql.begin(async (tx) => {
-      const fresh = await tx`
-        insert into inbox (consumer, event_id, event_type)
-        values (${opts.groupId}, ${event.eventId}, ${event.type})
-        on conflict do nothing
-        returning 1
-      `;
-      if (fresh.length === 0) return false;
-      await handler(event as EventEnvelope<EventType>, tx, ctx);
-      return true;
-    });
+  /** The inbox insert and the handler; false when the event was handled before. */
+  async function applyOnce(
+    tx: TransactionSql,
+    event: AnyEvent,
+    handler: EventHandler<EventType>,
+    ctx: HandlerContext,
+  ) {
+    const fresh = await tx`
+      insert into inbox (consumer, event_id, event_type)
+      values (${opts.groupId}, ${event.eventId}, ${event.type})
+      on conflict do nothing
+      returning 1
+    `;
+    if (fresh.length === 0) return false;
+    await handler(event as EventEnvelope<EventType>, tx, ctx);
+    return true;
   }
 
-  async function eachMessage(payload: EachMessagePayload): Promise<void> {
-    const { topic, partition, message, heartbeat } = payload;
+  function contextFor(ref: MessageRef, event: AnyEvent, attempt: number): HandlerContext {
+    return {
+      log: log.child({ eventId: event.eventId, eventType: event.type, aggregateId: event.aggregateId }),
+      topic: ref.topic,
+      partition: ref.partition,
+      offset: ref.message.offset,
+      attempt,
+    };
+  }
+
+  type Decoded =
+    | { ref: MessageRef; event: AnyEvent; handler: EventHandler<EventType> }
+    | { ref: MessageRef; skip: true };
+
+  /** Decodes a message; dead-letters what cannot be decoded. */
+  async function decode(ref: MessageRef): Promise<Decoded> {
     let event: AnyEvent;
     try {
-      event = decodeEvent(message.value);
+      event = decodeEvent(ref.message.value);
     } catch (err) {
-      await deadLetter(payload, (err as Error).message, 1);
-      return;
+      await deadLetter(ref, (err as Error).message, 1);
+      return { ref, skip: true };
     }
     const handler = opts.handlers[event.type] as EventHandler<EventType> | undefined;
     if (!handler) {
       metrics.messages.inc({ group: opts.groupId, event_type: event.type, outcome: "skipped" });
-      return;
+      return { ref, skip: true };
     }
+    return { ref, event, handler };
+  }
+
+  /**
+   * The fast path: a run of messages in one transaction, each in a savepoint. Stops at the first
+   * handler failure (rolled back to its savepoint) and commits what came before it; returns how
+   * many messages are done. A failed commit means none are.
+   */
+  async function applyGroup(items: { ref: MessageRef; event: AnyEvent; handler: EventHandler<EventType> }[]) {
+    const outcomes: boolean[] = [];
+    const timers: (() => void)[] = [];
+    try {
+      await opts.sql.begin(async (tx) => {
+        for (const item of items) {
+          const labels = { group: opts.groupId, event_type: item.event.type };
+          timers.push(metrics.duration.startTimer(labels));
+          try {
+            const handled = await context.with(traceContextOf(item.ref.message), () =>
+              tx.savepoint((sp) =>
+                applyOnce(sp, item.event, item.handler, contextFor(item.ref, item.event, 1)),
+              ),
+            );
+            outcomes.push(handled);
+          } catch {
+            timers.pop();
+            return;
+          }
+        }
+      });
+    } catch {
+      return 0;
+    }
+    outcomes.forEach((handled, i) => {
+      timers[i]?.();
+      metrics.messages.inc({
+        group: opts.groupId,
+        event_type: items[i]!.event.type,
+        outcome: handled ? "handled" : "duplicate",
+      });
+    });
+    return outcomes.length;
+  }
+
+  /** The careful path for one message: its own transaction, retries with backoff, then the dead-letter topic. */
+  async function applyAlone(
+    ref: MessageRef,
+    event: AnyEvent,
+    handler: EventHandler<EventType>,
+    heartbeat: () => Promise<void>,
+  ) {
     const labels = { group: opts.groupId, event_type: event.type };
     for (let attempt = 1; ; attempt++) {
-      const ctx: HandlerContext = {
-        log: log.child({ eventId: event.eventId, eventType: event.type, aggregateId: event.aggregateId }),
-        topic,
-        partition,
-        offset: message.offset,
-        attempt,
-      };
+      const ctx = contextFor(ref, event, attempt);
       const end = metrics.duration.startTimer(labels);
       try {
-        const handled = await context.with(traceContextOf(message), () => handleOnce(event, handler, ctx));
+        const handled = await context.with(traceContextOf(ref.message), () =>
+          opts.sql.begin((tx) => applyOnce(tx, event, handler, ctx)),
+        );
         end();
         metrics.messages.inc({ ...labels, outcome: handled ? "handled" : "duplicate" });
         return;
       } catch (err) {
         end();
         if (!isRetryable(err) || attempt >= maxAttempts) {
-          await deadLetter(payload, `${(err as Error).name}: ${(err as Error).message}`, attempt, event.type);
+          await deadLetter(ref, `${(err as Error).name}: ${(err as Error).message}`, attempt, event.type);
           return;
         }
         metrics.retries.inc(labels);
@@ -187,6 +262,42 @@ export function createEventConsumer(opts: ConsumerOptions) {
         if (stopping) throw new StopRequested("consumer stopping");
         await heartbeat();
       }
+    }
+  }
+
+  async function eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+    const refs = batch.messages.map((message) => ({
+      topic: batch.topic,
+      partition: batch.partition,
+      message,
+    }));
+    let i = 0;
+    while (i < refs.length && isRunning() && !isStale()) {
+      const group: { ref: MessageRef; event: AnyEvent; handler: EventHandler<EventType> }[] = [];
+      while (i + group.length < refs.length && group.length < maxPerTx) {
+        const decoded = await decode(refs[i + group.length]!);
+        if ("skip" in decoded) {
+          if (group.length === 0) {
+            resolveOffset(decoded.ref.message.offset);
+            i += 1;
+            continue;
+          }
+          break;
+        }
+        group.push(decoded);
+      }
+      if (group.length === 0) continue;
+      const done = group.length > 1 ? await applyGroup(group) : 0;
+      for (let k = 0; k < done; k++) resolveOffset(group[k]!.ref.message.offset);
+      i += done;
+      if (done < group.length) {
+        const first = group[done]!;
+        await applyAlone(first.ref, first.event, first.handler, heartbeat);
+        resolveOffset(first.ref.message.offset);
+        i += 1;
+      }
+      await heartbeat();
     }
   }
 
@@ -215,8 +326,9 @@ export function createEventConsumer(opts: ConsumerOptions) {
       await consumer.connect();
       await consumer.subscribe({ topics, fromBeginning: true });
       await consumer.run({
-        partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 3,
-        eachMessage,
+        partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 6,
+        eachBatchAutoResolve: false,
+        eachBatch,
       });
       await joinedNow;
       log.info({ topics }, "consumer joined its group");

@@ -9,7 +9,7 @@ export interface TopicSpec {
  * Creates the topics that do not exist yet (a consumer must not rely on auto-creation at
  * subscribe time). Safe to call from several processes at once.
  */
-export async function ensureTopics(kafka: Kafka, topics: TopicSpec[], defaultPartitions = 3): Promise<void> {
+export async function ensureTopics(kafka: Kafka, topics: TopicSpec[], defaultPartitions = 6): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
