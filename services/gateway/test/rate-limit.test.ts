@@ -1,0 +1,118 @@
+import { createTestIssuer } from "@shop/identity";
+import { AppError } from "@shop/platform";
+import { uid } from "@shop/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startGateway, type TestGateway } from "./support/gateway.js";
+import { type Stub, startStub } from "./support/stubs.js";
+
+let stub: Stub;
+const opened: TestGateway[] = [];
+
+beforeAll(async () => {
+  stub = await startStub({
+    product: { ListProducts: async () => ({ items: [], nextCursor: "" }) },
+    auth: {
+      Login: async () => {
+        throw AppError.unauthenticated("invalid email or password");
+      },
+    },
+  });
+});
+afterAll(async () => {
+  for (const gw of opened) await gw.close();
+  await stub.stop();
+});
+
+/** Gateways sharing one Redis key prefix and token issuer, as instances behind one load balancer do. */
+async function cluster(size: number, env: Record<string, string>) {
+  const prefix = `test:${uid()}:`;
+  const issuer = await createTestIssuer();
+  const gws: TestGateway[] = [];
+  for (let i = 0; i < size; i++) {
+    gws.push(
+      await startGateway({
+        downstream: stub.address,
+        issuer,
+        env: { RATE_LIMIT_KEY_PREFIX: prefix, ...env },
+      }),
+    );
+  }
+  opened.push(...gws);
+  return gws;
+}
+
+describe("rate limits", () => {
+  it("when one IP exceeds the limit across two gateway instances, then it gets 429 with Retry-After and rate headers", async () => {
+    const [a, b] = await cluster(2, { RATE_LIMIT_MAX: "4" });
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const res = await (i % 2 === 0 ? a! : b!).app.inject({ url: "/api/v1/products" });
+      statuses.push(res.statusCode);
+      expect(res.headers["x-ratelimit-limit"]).toBe("4");
+      expect(res.headers["x-ratelimit-remaining"]).toBe(String(3 - i));
+    }
+    expect(statuses).toEqual([200, 200, 200, 200]);
+    const limited = await b!.app.inject({ url: "/api/v1/products" });
+    expect(limited.statusCode).toBe(429);
+    expect(limited.headers["content-type"]).toContain("application/problem+json");
+    expect(limited.json()).toMatchObject({ status: 429, title: "Too Many Requests" });
+    expect(Number(limited.headers["retry-after"])).toBeGreaterThan(0);
+    expect(limited.headers["x-ratelimit-remaining"]).toBe("0");
+    expect(limited.headers["x-ratelimit-reset"]).toEqual(expect.any(String));
+  });
+
+  it("when signed-in users share an IP, then each has a limit of their own", async () => {
+    const [a, b] = await cluster(2, { RATE_LIMIT_MAX: "2" });
+    const alice = await a!.bearer(`alice-${uid()}`);
+    const bob = await a!.bearer(`bob-${uid()}`);
+    for (const gw of [a!, b!]) {
+      expect(
+        (await gw.app.inject({ url: "/api/v1/products", headers: { authorization: alice } })).statusCode,
+      ).toBe(200);
+    }
+    expect(
+      (await b!.app.inject({ url: "/api/v1/products", headers: { authorization: alice } })).statusCode,
+    ).toBe(429);
+    expect(
+      (await a!.app.inject({ url: "/api/v1/products", headers: { authorization: bob } })).statusCode,
+    ).toBe(200);
+    // Anonymous callers from the same IP are counted apart from the users.
+    expect((await a!.app.inject({ url: "/api/v1/products" })).statusCode).toBe(200);
+  });
+
+  it("when one email is tried too often from one IP, then login is 429 while another email still gets through", async () => {
+    const [a, b] = await cluster(2, { LOGIN_RATE_LIMIT_MAX: "3" });
+    const victim = `victim-${uid()}@example.com`;
+    const login = (gw: TestGateway, email: string) =>
+      gw.app.inject({
+        method: "POST",
+        url: "/api/v1/auth/login",
+        payload: { email, password: "wrong-password" },
+      });
+    for (let i = 0; i < 3; i++) expect((await login(i % 2 ? a! : b!, victim)).statusCode).toBe(401);
+    const before = stub.count("Login");
+    const limited = await login(a!, victim.toUpperCase());
+    expect(limited.statusCode).toBe(429);
+    expect(Number(limited.headers["retry-after"])).toBeGreaterThan(0);
+    expect(stub.count("Login")).toBe(before); // the auth service never saw the attempt
+    expect((await login(b!, `other-${uid()}@example.com`)).statusCode).toBe(401);
+  });
+
+  it("when Redis is unreachable, then requests are served without limits rather than failing", async () => {
+    const gw = await startGateway({
+      downstream: stub.address,
+      env: { REDIS_URL: "redis://127.0.0.1:1", RATE_LIMIT_MAX: "1", LOGIN_RATE_LIMIT_MAX: "1" },
+      waitForRedis: false,
+    });
+    opened.push(gw);
+    for (let i = 0; i < 3; i++) {
+      expect((await gw.app.inject({ url: "/api/v1/products" })).statusCode).toBe(200);
+      const login = await gw.app.inject({
+        method: "POST",
+        url: "/api/v1/auth/login",
+        payload: { email: "a@example.com", password: "whatever1" },
+      });
+      expect(login.statusCode).toBe(401);
+    }
+  });
+});
