@@ -212,6 +212,31 @@ describe("CreateOrder", () => {
     expect(err.kind).toBe("INVALID_ARGUMENT");
   });
 
+  it("when the product service is unreachable, then the call fails as UNAVAILABLE and nothing is written", async () => {
+    const deadCatalog = createProductCatalog("127.0.0.1:1", { deadlineMs: 500 });
+    const metrics = createMetricsRegistry("order");
+    const domain = buildOrderDomain({ logger, metrics, sql, catalog: deadCatalog, topicPrefix: "t." });
+    const server = buildGrpcServer({
+      logger,
+      metrics,
+      sql,
+      domain,
+      verifier: createTokenVerifier({ keys: issuer.keys }),
+    });
+    servers.push(server);
+    const port = await server.listen("127.0.0.1", 0);
+    const cut = createGrpcClient(protos().order.OrderService, `127.0.0.1:${port}`);
+    const alice = await user();
+    const err = await fails(
+      cut.CreateOrder({ items: [{ productId: addProduct(), quantity: 1 }] }, { authorization: alice.auth }),
+    );
+    expect(["UNAVAILABLE", "TIMEOUT"]).toContain(err.kind);
+    const [orders] = await sql`select count(*)::int as n from orders where user_id = ${alice.id}`;
+    expect(orders!.n).toBe(0);
+    cut.close();
+    deadCatalog.close();
+  });
+
   it("when there is no valid token, then it is UNAUTHENTICATED", async () => {
     const err = await fails(client.CreateOrder({ items: [{ productId: addProduct(), quantity: 1 }] }));
     expect(err.kind).toBe("UNAUTHENTICATED");

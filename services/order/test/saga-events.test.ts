@@ -204,6 +204,36 @@ describe("order saga over Kafka", () => {
     expect(await outboxOf(order.id)).toHaveLength(0);
   });
 
+  it("when an event names an unknown order, then it is dead-lettered at once, not retried", async () => {
+    const ghost = {
+      id: 900_000_000 + Math.floor(Math.random() * 1e6),
+      userId: "ghost",
+      items: [],
+      totalCents: 1,
+      currency: "USD",
+    };
+    const dead = paid(ghost as unknown as Order);
+    const received: string[] = [];
+    const reader = kafka.consumer({ groupId: `${prefix}dlq-reader` });
+    await reader.connect();
+    await reader.subscribe({ topic: consumer.deadLetterTopic, fromBeginning: true });
+    const joined = new Promise<void>((resolve) => reader.on(reader.events.GROUP_JOIN, () => resolve()));
+    await reader.run({
+      eachMessage: async ({ message }) => {
+        received.push(message.value?.toString() ?? "");
+      },
+    });
+    await joined;
+    try {
+      await publish(dead);
+      await eventually(() => (received.some((v) => v.includes(dead.eventId)) ? true : undefined), 20_000);
+      // The inbox entry rolled back with the failed handler.
+      expect(await sql`select 1 from inbox where event_id = ${dead.eventId}`).toHaveLength(0);
+    } finally {
+      await reader.disconnect();
+    }
+  });
+
   it("when a different PaymentFailed arrives for a PAID order, then the order does not move", async () => {
     const order = await anOrder("PAID");
     const f = paymentFailed(order);
