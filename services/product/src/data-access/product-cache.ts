@@ -88,6 +88,9 @@ export function createProductCache(opts: ProductCacheOptions) {
     labelNames: ["result"],
     registers: [opts.metrics],
   });
+  // Every series exists from the start, so a dashboard's hit ratio is defined before the first miss.
+  for (const result of ["hit", "miss", "error"]) requests.inc({ result }, 0);
+  for (const result of ["ok", "error"]) invalidations.inc({ result }, 0);
   const key = (id: string) => `${prefix}${id}`;
 
   return {

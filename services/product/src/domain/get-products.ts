@@ -1,5 +1,8 @@
+import { AppError } from "@shop/platform";
 import type { ProductDeps } from "./deps.js";
 import { isProductId, normalizeId, type Product } from "./product.js";
+
+const MAX_IDS = 1000;
 
 /**
  * Live products among `ids`, in the order asked, each once; unknown, malformed and deleted ids
@@ -7,6 +10,11 @@ import { isProductId, normalizeId, type Product } from "./product.js";
  * then stored unless a newer version got there first.
  */
 export async function getProducts(deps: ProductDeps, rawIds: string[]): Promise<Product[]> {
+  if (rawIds.length > MAX_IDS) {
+    throw AppError.invalid(`at most ${MAX_IDS} ids per call`, [
+      { path: "/ids", message: `at most ${MAX_IDS}` },
+    ]);
+  }
   const ids = [...new Set(rawIds.filter(isProductId).map(normalizeId))];
   if (ids.length === 0) return [];
   const found = await deps.cache.getMany(ids);
