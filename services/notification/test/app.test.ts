@@ -1,11 +1,23 @@
-import { createLogger, createMetricsRegistry, createSql, loadConfig } from "@shop/platform";
-import { createTestDatabase, type TestDatabase } from "@shop/testkit";
+import { randomUUID } from "node:crypto";
+import { createEvent } from "@shop/events";
+import { createTestIssuer, createTokenVerifier } from "@shop/identity";
+import {
+  createLogger,
+  createMetricsRegistry,
+  createSql,
+  type Logger,
+  loadConfig,
+  type Sql,
+} from "@shop/platform";
+import { createTestDatabase, eventually, type TestDatabase, uid } from "@shop/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildHttpApp } from "../src/app.js";
+import { buildHttpApp, buildNotificationService } from "../src/app.js";
 import { configSpec } from "../src/config.js";
+import { createTransports } from "../src/transports/create-transports.js";
+import { testDispatch } from "./support/service.js";
 
 let db: TestDatabase;
-let sql: ReturnType<typeof createSql>;
+let sql: Sql;
 
 beforeAll(async () => {
   db = await createTestDatabase("notification");
@@ -16,25 +28,44 @@ afterAll(async () => {
   await db.drop();
 });
 
+const silent = () => createLogger({ service: "notification", level: "silent" });
+
+/** A logger that keeps what the log transport writes (the service log is its only output). */
+function capturingLogger(lines: Record<string, unknown>[]): Logger {
+  const base = silent();
+  const capture: Logger = Object.assign(Object.create(base) as Logger, {
+    child: () => capture,
+    info: (obj: Record<string, unknown>, msg?: string) => {
+      lines.push({ ...obj, msg });
+    },
+  });
+  return capture;
+}
+
 describe("notification service", () => {
   it("when its database answers, then readyz is 200 and metrics are exposed", async () => {
-    const app = buildHttpApp({
-      logger: createLogger({ service: "notification", level: "silent" }),
-      metrics: createMetricsRegistry("notification"),
-      sql,
-    });
+    const app = buildHttpApp({ logger: silent(), metrics: createMetricsRegistry("notification"), sql });
     expect((await app.inject({ url: "/readyz" })).statusCode).toBe(200);
     expect((await app.inject({ url: "/metrics" })).body).toContain("process_cpu_user_seconds_total");
     await app.close();
   });
 
+  it("when the consumer has not joined its group, then readyz is 503", async () => {
+    const app = buildHttpApp({
+      logger: silent(),
+      metrics: createMetricsRegistry("notification"),
+      sql,
+      consumerReady: () => false,
+    });
+    const res = await app.inject({ url: "/readyz" });
+    expect(res.statusCode).toBe(503);
+    expect(res.json().checks.kafka).toMatch(/not in its group/);
+    await app.close();
+  });
+
   it("when the database is unreachable, then readyz is 503", async () => {
     const dead = createSql("postgres://postgres@127.0.0.1:1/none", { max: 1 });
-    const app = buildHttpApp({
-      logger: createLogger({ service: "notification", level: "silent" }),
-      metrics: createMetricsRegistry("notification"),
-      sql: dead,
-    });
+    const app = buildHttpApp({ logger: silent(), metrics: createMetricsRegistry("notification"), sql: dead });
     expect((await app.inject({ url: "/readyz" })).statusCode).toBe(503);
     await app.close();
     await dead.end({ timeout: 1 });
@@ -43,5 +74,82 @@ describe("notification service", () => {
   it("when a setting is malformed, then loading the config names the variable", () => {
     expect(() => loadConfig(configSpec, { DATABASE_URL: "nonsense" })).toThrow(/DATABASE_URL/);
     expect(() => loadConfig(configSpec, { GRPC_PORT: "abc" })).toThrow(/GRPC_PORT must be an integer/);
+    expect(() => loadConfig(configSpec, { SMTP_PORT: "99999" })).toThrow(/SMTP_PORT/);
+    expect(() => loadConfig(configSpec, { TELEGRAM_API_BASE_URL: "ftp://x" })).toThrow(
+      /TELEGRAM_API_BASE_URL/,
+    );
+    expect(() => loadConfig(configSpec, { NOTIFY_MAX_ATTEMPTS: "0" })).toThrow(/NOTIFY_MAX_ATTEMPTS/);
+  });
+
+  it("when a real transport is forced without its settings, then start fails naming the missing one", () => {
+    const logger = silent();
+    expect(() => createTransports(loadConfig(configSpec, { EMAIL_TRANSPORT: "smtp" }), logger)).toThrow(
+      /SMTP_HOST/,
+    );
+    expect(() => createTransports(loadConfig(configSpec, { TELEGRAM_TRANSPORT: "api" }), logger)).toThrow(
+      /TELEGRAM_BOT_TOKEN/,
+    );
+  });
+
+  it("when SMTP and a bot token are configured, then the real transports are chosen; TELEGRAM_TRANSPORT=off has none", () => {
+    const logger = silent();
+    const real = createTransports(
+      loadConfig(configSpec, { SMTP_HOST: "127.0.0.1", TELEGRAM_BOT_TOKEN: "1:x" }),
+      logger,
+    );
+    expect([real.email.name, real.telegram?.name]).toEqual(["smtp", "telegram"]);
+    real.email.close?.();
+    const off = createTransports(loadConfig(configSpec, { TELEGRAM_TRANSPORT: "off" }), logger);
+    expect(off.telegram).toBeUndefined();
+  });
+
+  it("when nothing is configured, then messages are written to the service log and marked SENT", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = capturingLogger(lines);
+    const transports = createTransports(loadConfig(configSpec, {}), logger);
+    expect([transports.email.name, transports.telegram?.name]).toEqual(["log", "log"]);
+    const issuer = await createTestIssuer();
+    const service = buildNotificationService({
+      logger,
+      metrics: createMetricsRegistry("notification"),
+      sql,
+      verifier: createTokenVerifier({ keys: issuer.keys }),
+      transports,
+      publicBaseUrl: "http://localhost:8080",
+      dispatch: testDispatch,
+    });
+    const userId = `u-${uid()}`;
+    const email = `${userId}@example.test`;
+    const token = `vt-${uid()}${uid()}`;
+    await sql.begin((tx) =>
+      service.eventHandlers.UserRegistered(
+        createEvent("UserRegistered", userId, { userId, email, role: "customer", verificationToken: token }),
+        tx,
+      ),
+    );
+    await service.recipients.linkTelegram(userId, "4242");
+    const orderId = 1 + Math.floor(Math.random() * 1e9);
+    const paid = createEvent(
+      "OrderPaid",
+      orderId,
+      { orderId, userId, items: [{ productId: "p", quantity: 1 }], totalCents: 100, currency: "USD" },
+      { eventId: randomUUID() },
+    );
+    await sql.begin((tx) => service.eventHandlers.OrderPaid(paid, tx));
+
+    service.dispatcher.start();
+    await eventually(async () => ((await service.notifications.countPending()) === 0 ? true : undefined));
+    await service.dispatcher.stop();
+
+    const rows = await service.notifications.findByEvent(paid.eventId);
+    expect(rows.map((r) => [r.channel, r.status])).toEqual([
+      ["email", "SENT"],
+      ["telegram", "SENT"],
+    ]);
+    const verification = lines.find((l) => l.to === email && l.subject === "Confirm your email address");
+    expect(verification?.body).toContain(`http://localhost:8080/verify-email?token=${token}`);
+    expect(lines.find((l) => l.channel === "telegram" && l.to === "4242")?.body).toContain(
+      `Order #${orderId}`,
+    );
   });
 });

@@ -46,9 +46,10 @@ export async function startNotificationService(opts: StartOptions) {
       ? createTelegramTransport({ apiBaseUrl: opts.telegramBaseUrl, botToken: BOT_TOKEN, timeoutMs: 2_000 })
       : undefined,
   };
+  const metrics = createMetricsRegistry("notification");
   const service: NotificationService = buildNotificationService({
     logger,
-    metrics: createMetricsRegistry("notification"),
+    metrics,
     sql,
     verifier: createTokenVerifier({ keys: issuer.keys }),
     transports,
@@ -59,6 +60,7 @@ export async function startNotificationService(opts: StartOptions) {
   return {
     sql,
     issuer,
+    metrics,
     service,
     transports,
     async stop() {

@@ -13,17 +13,27 @@ export interface ReceivedMail {
  * A real SMTP server on an ephemeral port standing in for the mail provider. Messages to a
  * recipient that `rejects` matches are refused with 550 (every attempt is counted).
  */
-export async function startSmtpPeer(opts: { rejects?: (to: string) => boolean; port?: number } = {}) {
+export async function startSmtpPeer(
+  opts: {
+    rejects?: (to: string) => boolean;
+    port?: number /** Accepting a message takes this long. */;
+    delayMs?: number;
+  } = {},
+) {
   const received: ReceivedMail[] = [];
   const rejected: string[] = [];
+  /** Messages whose data started arriving (accepted or not yet). */
+  let started = 0;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ["STARTTLS"],
     logger: false,
     onData(stream, session, callback) {
+      started++;
       const chunks: Buffer[] = [];
       stream.on("data", (c: Buffer) => chunks.push(c));
-      stream.on("end", () => {
+      stream.on("end", async () => {
+        if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
         const to = session.envelope.rcptTo.map((a) => a.address);
         if (to.some((address) => opts.rejects?.(address))) {
           rejected.push(...to);
@@ -44,6 +54,7 @@ export async function startSmtpPeer(opts: { rejects?: (to: string) => boolean; p
     port,
     received,
     rejected,
+    started: () => started,
     to: (address: string) => received.filter((m) => m.to.includes(address)),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
