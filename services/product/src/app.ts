@@ -89,6 +89,6 @@ export function buildOrderConsumer(deps: ProductDeps, opts: ConsumerOptions) {
     groupId: opts.groupId ?? "product",
     topicPrefix: opts.topicPrefix,
     topics: ["orders"],
-    handlers: orderEventHandlers(deps),
+    handlers: orderEventHandlers(deps, opts.metrics),
   });
 }

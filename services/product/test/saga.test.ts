@@ -110,6 +110,9 @@ describe("the product service in the order saga", () => {
     });
     expect(event.aggregateId).toBe(String(orderId));
     expect(await stockOf(p.id)).toEqual({ stock: 3, reserved: 2, sold: 0 });
+    expect(await h.metrics.metrics()).toMatch(
+      /product_inventory_outcomes_total\{[^}]*event_type="OrderCreated",outcome="RESERVED"[^}]*\} 1/,
+    );
   });
 
   it("when OrderCreated asks for more than is in stock, then InventoryReservationFailed is published and nothing is held", async () => {

@@ -119,10 +119,12 @@ export function createProductRepository(sql: Sql) {
      * and each of its lexemes is quoted, so no user input reaches tsquery syntax.
      */
     async listPage(page: PageQuery, tx: Queryable = sql): Promise<Product[]> {
+      // A scalar subquery, so the tsquery is built once per statement, not once per row.
       const search = page.q
-        ? sql`and search @@ to_tsquery('simple', array_to_string(array(
-            select quote_literal(lexeme) || ':*' from unnest(to_tsvector('simple', ${page.q}))
-          ), ' & '))`
+        ? sql`and search @@ (
+            select to_tsquery('simple', coalesce(string_agg(quote_literal(lexeme) || ':*', ' & '), ''))
+            from unnest(to_tsvector('simple', ${page.q}))
+          )`
         : sql``;
       // Sent as text: postgres.js would serialise a timestamptz parameter through Date (milliseconds).
       const after = page.after
