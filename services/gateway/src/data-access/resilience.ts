@@ -108,6 +108,10 @@ export function createResilience(settings: ResilienceSettings, metrics: Registry
       }
       if (err.kind === "TIMEOUT")
         return new AppError("TIMEOUT", `${service} service timed out`, { cause: err });
+      // gRPC carries no Retry-After; the services' limits are per minute.
+      if (err.kind === "TOO_MANY_REQUESTS" && err.retryAfter === undefined) {
+        return new AppError("TOO_MANY_REQUESTS", err.message, { code: err.code, cause: err, retryAfter: 60 });
+      }
       return err;
     }
     return new AppError("INTERNAL", `${service} call failed`, { cause: err });

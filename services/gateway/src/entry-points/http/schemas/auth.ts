@@ -18,21 +18,27 @@ export const TokenBody = Type.Object({ token: Token }, strict);
 export const ForgotPasswordBody = Type.Object({ email: Email }, strict);
 export const ResetPasswordBody = Type.Object({ token: Token, password: Password }, strict);
 
-export const User = Type.Object({
-  id: Type.String(),
-  email: Type.String(),
-  role: Type.String({ description: "customer or admin" }),
-  emailVerified: Type.Boolean(),
-});
+export const User = Type.Object(
+  {
+    id: Type.String(),
+    email: Type.String(),
+    role: Type.String({ description: "customer or admin" }),
+    emailVerified: Type.Boolean(),
+  },
+  { description: "the account" },
+);
 
-export const TokenPair = Type.Object({
-  accessToken: Type.String(),
-  refreshToken: Type.String(),
-  tokenType: Type.String({ description: "always Bearer" }),
-  expiresIn: Type.Integer({ description: "access token lifetime in seconds" }),
-});
+export const TokenPair = Type.Object(
+  {
+    accessToken: Type.String(),
+    refreshToken: Type.String(),
+    tokenType: Type.String({ description: "always Bearer" }),
+    expiresIn: Type.Integer({ description: "access token lifetime in seconds" }),
+  },
+  { description: "an access token (JWT, at most 15 minutes) and a rotating refresh token" },
+);
 
 export const Jwks = Type.Object(
   { keys: Type.Array(Type.Object({}, { additionalProperties: true })) },
-  { additionalProperties: true },
+  { additionalProperties: true, description: "JSON Web Key Set" },
 );

@@ -26,10 +26,13 @@ export const ListQuery = Type.Object(
 export const DEFAULT_LIMIT = 20;
 
 export function Page<T extends TSchema>(item: T) {
-  return Type.Object({
-    items: Type.Array(item),
-    nextCursor: Type.Union([Type.String(), Type.Null()], { description: "null on the last page" }),
-  });
+  return Type.Object(
+    {
+      items: Type.Array(item),
+      nextCursor: Type.Union([Type.String(), Type.Null()], { description: "null on the last page" }),
+    },
+    { description: "one page; pass nextCursor as ?cursor= for the next" },
+  );
 }
 
 /** An opaque id in a path: any string (one that names nothing gives 404, never 400). */

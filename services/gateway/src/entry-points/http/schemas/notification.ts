@@ -22,4 +22,7 @@ export const LinkTelegramBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const TelegramLink = Type.Object({ chatId: Type.String(), linkedAt: Type.String() });
+export const TelegramLink = Type.Object(
+  { chatId: Type.String(), linkedAt: Type.String() },
+  { description: "the linked chat" },
+);

@@ -9,16 +9,19 @@ const Description = Type.String({ maxLength: 5000 });
 const PriceCents = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 const Stock = Type.Integer({ minimum: 0, maximum: INT32_MAX });
 
-export const Product = Type.Object({
-  id: Type.String(),
-  sku: Type.String(),
-  name: Type.String(),
-  description: Type.String(),
-  priceCents: Type.Integer(),
-  currency: Type.String(),
-  stock: Type.Integer(),
-  version: Type.Integer(),
-});
+export const Product = Type.Object(
+  {
+    id: Type.String(),
+    sku: Type.String(),
+    name: Type.String(),
+    description: Type.String(),
+    priceCents: Type.Integer(),
+    currency: Type.String(),
+    stock: Type.Integer(),
+    version: Type.Integer(),
+  },
+  { description: "a product; stock is what new orders can take" },
+);
 
 export const ProductListQuery = Type.Object(
   { ...ListQuery.properties, q: Type.Optional(Type.String({ maxLength: 200 })) },
