@@ -22,6 +22,7 @@ beforeAll(async () => {
         return { ...user, emailVerified: false };
       },
       Login: async ({ email, password, clientIp }) => {
+        if (email.startsWith("throttled")) throw new AppError("TOO_MANY_REQUESTS", "too many attempts");
         const user = users.get(email);
         if (!user || user.password !== password || !clientIp)
           throw AppError.unauthenticated("invalid email or password");
@@ -112,6 +113,15 @@ describe("auth routes", () => {
     });
     const bad = await post("/api/v1/auth/login", { email, password: "wrong horse" });
     expect(bad.statusCode).toBe(401);
+  });
+
+  it("when the auth service refuses a login as too many attempts, then it is 429 with Retry-After", async () => {
+    const res = await post("/api/v1/auth/login", {
+      email: `throttled-${uid()}@example.com`,
+      password: "whatever",
+    });
+    expect(res.statusCode).toBe(429);
+    expect(res.headers["retry-after"]).toBe("60");
   });
 
   it("when a refresh token is exchanged, then a new pair comes back; logout is 204", async () => {
