@@ -135,8 +135,12 @@ describe("catalog writes", () => {
 });
 
 describe("catalog reads", () => {
-  it("when an id is unknown or not a uuid, then NOT_FOUND (never INTERNAL or INVALID_ARGUMENT)", async () => {
+  it("when an id is unknown, not a uuid, or another spelling of a live id, then NOT_FOUND (never INTERNAL or INVALID_ARGUMENT)", async () => {
+    const p = await create();
     for (const id of [
+      p.id.toUpperCase(),
+      `{${p.id}}`,
+      p.id.replaceAll("-", ""),
       "00000000-0000-0000-0000-000000000000",
       "nope",
       "",
@@ -155,7 +159,7 @@ describe("catalog reads", () => {
     const a = await create();
     const b = await create();
     const res = await h.client.GetProducts({
-      ids: [b.id, "garbage", a.id, "00000000-0000-0000-0000-000000000000", b.id.toUpperCase()],
+      ids: [b.id, "garbage", a.id, "00000000-0000-0000-0000-000000000000", b.id.toUpperCase(), b.id],
     });
     expect(res.items.map((p) => p.id)).toEqual([b.id, a.id]);
   });

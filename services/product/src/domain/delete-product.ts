@@ -1,6 +1,6 @@
 import { AppError } from "@shop/platform";
 import type { ProductDeps } from "./deps.js";
-import { isProductId, normalizeId } from "./product.js";
+import { isProductId } from "./product.js";
 
 /**
  * Soft delete: the row stays (reservations and past orders point at it) but the product leaves
@@ -8,7 +8,7 @@ import { isProductId, normalizeId } from "./product.js";
  */
 export async function deleteProduct(deps: ProductDeps, rawId: string): Promise<void> {
   if (!isProductId(rawId)) throw AppError.notFound(`product ${rawId} not found`);
-  const touched = await deps.products.softDelete(normalizeId(rawId));
+  const touched = await deps.products.softDelete(rawId);
   if (!touched) throw AppError.notFound(`product ${rawId} not found`);
   await deps.cache.invalidate([touched]);
 }

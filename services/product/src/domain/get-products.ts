@@ -1,6 +1,6 @@
 import { AppError } from "@shop/platform";
 import type { ProductDeps } from "./deps.js";
-import { isProductId, normalizeId, type Product } from "./product.js";
+import { isProductId, type Product } from "./product.js";
 
 const MAX_IDS = 1000;
 
@@ -15,7 +15,7 @@ export async function getProducts(deps: ProductDeps, rawIds: string[]): Promise<
       { path: "/ids", message: `at most ${MAX_IDS}` },
     ]);
   }
-  const ids = [...new Set(rawIds.filter(isProductId).map(normalizeId))];
+  const ids = [...new Set(rawIds.filter(isProductId))];
   if (ids.length === 0) return [];
   const found = await deps.cache.getMany(ids);
   const missing = ids.filter((id) => !found.has(id));

@@ -22,18 +22,14 @@ export interface Touched {
   version: number;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
- * Product ids are database UUIDs, but callers see them as opaque strings: anything else can
- * never name a product, so it is answered as "not found" without asking the database (which
- * would reject the cast with an error).
+ * Product ids are database UUIDs, but callers see them as opaque strings and compare them
+ * exactly as issued (lower-case canonical form): anything else never names a product, so it is
+ * answered as "not found" without asking the database (which would reject the cast with an error,
+ * or accept other spellings of the same UUID that the order service would then not recognise).
  */
 export function isProductId(id: string): boolean {
   return UUID.test(id);
-}
-
-/** One spelling per id, so cache keys and comparisons agree. */
-export function normalizeId(id: string): string {
-  return id.toLowerCase();
 }

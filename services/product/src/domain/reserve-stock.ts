@@ -2,7 +2,7 @@ import { createEvent, type PayloadOf } from "@shop/events";
 import { AppError, type Queryable } from "@shop/platform";
 import type { ReservationLine } from "../data-access/reservation-repository.js";
 import type { ProductDeps } from "./deps.js";
-import { isProductId, normalizeId, type Touched } from "./product.js";
+import { isProductId, type Touched } from "./product.js";
 import { inTransaction } from "./unit-of-work.js";
 
 export type OrderToReserve = PayloadOf<"OrderCreated">;
@@ -17,8 +17,7 @@ export type ReserveOutcome =
 function mergeLines(items: OrderToReserve["items"]): ReservationLine[] {
   const byId = new Map<string, number>();
   for (const item of items) {
-    const id = isProductId(item.productId) ? normalizeId(item.productId) : item.productId;
-    byId.set(id, (byId.get(id) ?? 0) + item.quantity);
+    byId.set(item.productId, (byId.get(item.productId) ?? 0) + item.quantity);
   }
   return [...byId].map(([productId, quantity]) => ({ productId, quantity }));
 }

@@ -1,6 +1,6 @@
 import { AppError } from "@shop/platform";
 import type { ProductDeps } from "./deps.js";
-import { isProductId, normalizeId, type Product } from "./product.js";
+import { isProductId, type Product } from "./product.js";
 import { checkDescription, checkName, checkPrice, checkStock, FieldErrors } from "./validation.js";
 
 export interface UpdateProductInput {
@@ -20,7 +20,7 @@ export interface UpdateProductInput {
  */
 export async function updateProduct(deps: ProductDeps, input: UpdateProductInput): Promise<Product> {
   if (!isProductId(input.id)) throw AppError.notFound(`product ${input.id} not found`);
-  const id = normalizeId(input.id);
+  const id = input.id;
   const errors = new FieldErrors();
   if (!Number.isSafeInteger(input.version) || input.version < 1) {
     errors.add("/version", "must be a positive integer");
