@@ -2,7 +2,7 @@ import { Counter, Gauge, type Registry } from "@shop/platform";
 
 /** The notification service's own metrics; create once per registry. */
 export function createNotificationMetrics(registry: Registry, countPending: () => Promise<number>) {
-  return {
+  const metrics = {
     sent: new Counter({
       name: "notifications_sent_total",
       help: "Notifications the peer accepted, by channel and type",
@@ -35,6 +35,12 @@ export function createNotificationMetrics(registry: Registry, countPending: () =
       },
     }),
   };
+  // Zero series from the start, so a rate() over a failure counter has something to compare.
+  for (const channel of ["email", "telegram"]) {
+    metrics.failed.labels({ channel });
+    metrics.retried.labels({ channel });
+  }
+  return metrics;
 }
 
 export type NotificationMetrics = ReturnType<typeof createNotificationMetrics>;

@@ -73,6 +73,13 @@ function orderPaid(userId: string, orderId = randomInt(1, 2 ** 31)) {
   });
 }
 
+/** The value of one series of a counter in the service's registry. */
+async function counter(name: string, labels: Record<string, string>): Promise<number> {
+  const metric = await app.metrics.getSingleMetric(name)?.get();
+  const series = metric?.values.find((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val));
+  return series?.value ?? 0;
+}
+
 function rowsOf(eventId: string): Promise<Notification[]> {
   return app.service.notifications.findByEvent(eventId);
 }
@@ -161,6 +168,9 @@ describe("delivery", () => {
     const [message] = telegram.to(chatId);
     expect(message!.token).toBe("123456:test-bot-token");
     expect(message!.text).toContain(`Order #${orderId} is paid: $12.34`);
+    expect(
+      await counter("notifications_sent_total", { channel: "telegram", type: "ORDER_PAID" }),
+    ).toBeGreaterThanOrEqual(1);
   });
 
   it("when an order is cancelled, then the email names the order and the reason", async () => {
@@ -208,6 +218,7 @@ describe("delivery", () => {
     expect(row!.lastError).toMatch(/550/);
     expect(smtp.rejected.filter((to) => to === email)).toHaveLength(3);
     expect(smtp.to(email)).toHaveLength(0);
+    expect(await counter("notifications_failed_total", { channel: "email" })).toBeGreaterThanOrEqual(1);
   });
 
   it("when the Telegram API answers 500, then the message is retried and ends FAILED while the email is sent", async () => {
