@@ -10,6 +10,7 @@ import {
 } from "@shop/events";
 import { ensureTopics, type Kafka } from "@shop/kafka";
 import type { Logger, Sql, TransactionSql } from "@shop/platform";
+import { SpanKind, withSpan } from "@shop/platform";
 import { type EachBatchPayload, type KafkaMessage, Partitioners, type Producer } from "kafkajs";
 import type { Registry } from "prom-client";
 import { createConsumerMetrics } from "./metrics.js";
@@ -160,6 +161,16 @@ export function createEventConsumer(opts: ConsumerOptions) {
     return true;
   }
 
+  function spanAttributes(ref: MessageRef, event: AnyEvent) {
+    return {
+      "messaging.system": "kafka",
+      "messaging.destination.name": ref.topic,
+      "messaging.consumer.group.name": opts.groupId,
+      "messaging.message.id": event.eventId,
+      "shop.aggregate_id": event.aggregateId,
+    };
+  }
+
   function contextFor(ref: MessageRef, event: AnyEvent, attempt: number): HandlerContext {
     return {
       log: log.child({ eventId: event.eventId, eventType: event.type, aggregateId: event.aggregateId }),
@@ -243,8 +254,14 @@ export function createEventConsumer(opts: ConsumerOptions) {
       const ctx = contextFor(ref, event, attempt);
       const end = metrics.duration.startTimer(labels);
       try {
-        const handled = await context.with(traceContextOf(ref.message), () =>
-          opts.sql.begin((tx) => applyOnce(tx, event, handler, ctx)),
+        const handled = await withSpan(
+          `consume ${event.type}`,
+          {
+            kind: SpanKind.CONSUMER,
+            parent: traceContextOf(ref.message),
+            attributes: spanAttributes(ref, event),
+          },
+          () => opts.sql.begin((tx) => applyOnce(tx, event, handler, ctx)),
         );
         end();
         metrics.messages.inc({ ...labels, outcome: handled ? "handled" : "duplicate" });

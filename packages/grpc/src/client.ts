@@ -1,4 +1,5 @@
 import * as grpc from "@grpc/grpc-js";
+import { SpanKind, withSpan } from "@shop/platform";
 import { fromGrpcError } from "./errors.js";
 import { injectContext } from "./trace-context.js";
 
@@ -53,16 +54,21 @@ export function createGrpcClient<C extends grpc.Client>(
   };
   for (const method of methods) {
     out[method] = (request: unknown, call: CallOptions = {}) =>
-      new Promise((resolve, reject) => {
-        const metadata = call.metadata?.clone() ?? new grpc.Metadata();
-        if (call.authorization) metadata.set("authorization", call.authorization);
-        injectContext(metadata);
-        const deadline = new Date(Date.now() + (call.deadlineMs ?? defaultDeadline));
-        const fn = (client as unknown as Record<string, (...args: unknown[]) => unknown>)[method]!;
-        fn.call(client, request, metadata, { deadline }, (err: grpc.ServiceError | null, res: unknown) =>
-          err ? reject(fromGrpcError(err, method)) : resolve(res),
-        );
-      });
+      withSpan(
+        `grpc ${method}`,
+        { kind: SpanKind.CLIENT, attributes: { "rpc.method": method } },
+        () =>
+          new Promise((resolve, reject) => {
+            const metadata = call.metadata?.clone() ?? new grpc.Metadata();
+            if (call.authorization) metadata.set("authorization", call.authorization);
+            injectContext(metadata);
+            const deadline = new Date(Date.now() + (call.deadlineMs ?? defaultDeadline));
+            const fn = (client as unknown as Record<string, (...args: unknown[]) => unknown>)[method]!;
+            fn.call(client, request, metadata, { deadline }, (err: grpc.ServiceError | null, res: unknown) =>
+              err ? reject(fromGrpcError(err, method)) : resolve(res),
+            );
+          }),
+      );
   }
   return out as PromiseClient<C>;
 }

@@ -1,6 +1,5 @@
 import * as grpc from "@grpc/grpc-js";
-import { context } from "@opentelemetry/api";
-import { isAppError, type Logger } from "@shop/platform";
+import { isAppError, type Logger, SpanKind, withSpan } from "@shop/platform";
 import { Counter, Histogram, type Registry } from "prom-client";
 import { toGrpcError } from "./errors.js";
 import { createHealth } from "./health.js";
@@ -71,8 +70,15 @@ export function createGrpcServer(opts: GrpcServerOptions) {
         log: opts.logger.child({ grpcMethod: method }),
         authorization: typeof auth === "string" ? auth : undefined,
       };
-      context
-        .with(extractContext(call.metadata), () => handler(call.request, ctx))
+      withSpan(
+        `grpc ${method}`,
+        {
+          kind: SpanKind.SERVER,
+          parent: extractContext(call.metadata),
+          attributes: { "rpc.method": method },
+        },
+        () => handler(call.request, ctx),
+      )
         .then(
           (res) => {
             handled.inc({ method, code: "OK" });

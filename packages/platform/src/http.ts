@@ -5,11 +5,25 @@ import Fastify, {
   type FastifyInstance,
   type FastifySchema,
   type FastifyServerOptions,
+  LogController,
 } from "fastify";
 import { Histogram, type Registry } from "prom-client";
 import { AppError, errorKinds } from "./errors.js";
 import type { Logger } from "./logger.js";
 import { PROBLEM_CONTENT_TYPE, type Problem, problem } from "./problem.js";
+import {
+  context,
+  propagation,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  traceparentOf,
+  tracer,
+} from "./tracing.js";
+
+const SPAN = Symbol("span");
+type WithSpan = { [SPAN]?: Span };
 
 export type ReadinessCheck = () => Promise<unknown>;
 
@@ -39,7 +53,8 @@ export function createHttpApp(opts: HttpAppOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: opts.logger as FastifyBaseLogger,
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
-    disableRequestLogging: true,
+    // One access-log line per request comes from the onResponse hook below.
+    logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: false,
     genReqId: (req) => {
       const incoming = req.headers["x-request-id"];
@@ -56,11 +71,33 @@ export function createHttpApp(opts: HttpAppOptions): FastifyInstance {
     registers: [opts.metrics],
   });
 
-  app.addHook("onRequest", async (req, reply) => {
+  // The request's span is made active for the rest of its lifecycle by continuing the hook chain
+  // inside context.with; the response names it in `traceparent`.
+  app.addHook("onRequest", (req, reply, done) => {
     reply.header("x-request-id", req.id);
+    const parent = propagation.extract(context.active(), req.headers);
+    const span = tracer().startSpan(
+      `${req.method} ${req.routeOptions.url ?? "unmatched"}`,
+      {
+        kind: SpanKind.SERVER,
+        attributes: { "http.request.method": req.method, "url.path": req.url.split("?")[0] ?? "" },
+      },
+      parent,
+    );
+    (req as WithSpan)[SPAN] = span;
+    const traceparent = traceparentOf(span);
+    if (traceparent) reply.header("traceparent", traceparent);
+    context.with(trace.setSpan(parent, span), done);
   });
   app.addHook("onResponse", async (req, reply) => {
     const route = req.routeOptions.url ?? "unmatched";
+    const span = (req as WithSpan)[SPAN];
+    if (span) {
+      span.setAttribute("http.response.status_code", reply.statusCode);
+      span.setAttribute("http.route", route);
+      if (reply.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+    }
     duration.observe(
       { method: req.method, route, status_code: String(reply.statusCode) },
       reply.elapsedTime / 1000,
