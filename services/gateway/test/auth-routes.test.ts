@@ -23,6 +23,7 @@ beforeAll(async () => {
       },
       Login: async ({ email, password, clientIp }) => {
         if (email.startsWith("throttled")) throw new AppError("TOO_MANY_REQUESTS", "too many attempts");
+        if (email.startsWith("locked")) throw AppError.tooMany("too many failed logins; retry in 42 s", 42);
         const user = users.get(email);
         if (!user || user.password !== password || !clientIp)
           throw AppError.unauthenticated("invalid email or password");
@@ -122,6 +123,12 @@ describe("auth routes", () => {
     });
     expect(res.statusCode).toBe(429);
     expect(res.headers["retry-after"]).toBe("60");
+    const locked = await post("/api/v1/auth/login", {
+      email: `locked-${uid()}@example.com`,
+      password: "whatever",
+    });
+    expect(locked.statusCode).toBe(429);
+    expect(locked.headers["retry-after"]).toBe("42");
   });
 
   it("when a refresh token is exchanged, then a new pair comes back; logout is 204", async () => {

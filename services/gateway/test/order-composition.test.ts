@@ -238,6 +238,28 @@ describe("order composition", () => {
     expect(res.statusCode).toBe(400);
   });
 
+  it("when a page of orders names more products than one catalog call takes, then names come in batches", async () => {
+    const before = core.count("GetProducts");
+    const many = Array.from({ length: 50 }, (_, i) => ({
+      productId: `bulk-${i}`,
+      quantity: 1,
+      name: `Bulk ${i}`,
+      unitPriceCents: 1,
+    }));
+    for (let i = 0; i < 12; i++) {
+      storeOrder(100 + i, { items: many.map((l) => ({ ...l, productId: `${l.productId}-${i}` })) });
+    }
+    const res = await gw.app.inject({
+      url: "/api/v1/orders?limit=100",
+      headers: { authorization: await gw.bearer(owner) },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(core.count("GetProducts") - before).toBe(2); // 600 distinct ids, 500 per call
+    const order = res.json().items.find((o: { id: number }) => o.id === 100);
+    expect(order.items[0].name).toBe("Bulk 0");
+    expect(order.unavailable).toBeUndefined();
+  });
+
   // Last: stops the payment server for good.
   it("when the payment service is stopped, then the order still comes with payment null and marked unavailable", async () => {
     storeOrder(16);

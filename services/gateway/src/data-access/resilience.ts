@@ -108,9 +108,14 @@ export function createResilience(settings: ResilienceSettings, metrics: Registry
       }
       if (err.kind === "TIMEOUT")
         return new AppError("TIMEOUT", `${service} service timed out`, { cause: err });
-      // gRPC carries no Retry-After; the services' limits are per minute.
+      // gRPC carries no Retry-After: the services put "retry in N s" in the message, else a minute.
       if (err.kind === "TOO_MANY_REQUESTS" && err.retryAfter === undefined) {
-        return new AppError("TOO_MANY_REQUESTS", err.message, { code: err.code, cause: err, retryAfter: 60 });
+        const seconds = Number(/retry in (\d+) ?s/.exec(err.message)?.[1] ?? 60);
+        return new AppError("TOO_MANY_REQUESTS", err.message, {
+          code: err.code,
+          cause: err,
+          retryAfter: Math.max(1, seconds),
+        });
       }
       return err;
     }

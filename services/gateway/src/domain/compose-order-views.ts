@@ -3,6 +3,9 @@ import { AppError, isAppError } from "@shop/platform";
 import type { OrderClient, PaymentClient, ProductClient } from "../data-access/grpc-clients.js";
 import { type OrderRecord, type OrderView, type PaymentRecord, toOrderView } from "./order-view.js";
 
+/** The catalog answers at most 1000 ids per call; a page of orders can name more. */
+const IDS_PER_CALL = 500;
+
 export interface ComposerClients {
   order: Pick<OrderClient, "GetOrder">;
   product: Pick<ProductClient, "GetProducts">;
@@ -37,9 +40,13 @@ export function createOrderComposer(clients: ComposerClients) {
   ): Promise<Map<string, string> | undefined> {
     const ids = [...new Set(orders.flatMap((o) => o.items.map((line) => line.productId)))];
     if (ids.length === 0) return new Map();
+    const batches: string[][] = [];
+    for (let i = 0; i < ids.length; i += IDS_PER_CALL) batches.push(ids.slice(i, i + IDS_PER_CALL));
     try {
-      const { items } = await clients.product.GetProducts({ ids }, call);
-      return new Map(items.map((p) => [p.id, p.name]));
+      const pages = await Promise.all(
+        batches.map((batch) => clients.product.GetProducts({ ids: batch }, call)),
+      );
+      return new Map(pages.flatMap((page) => page.items.map((p) => [p.id, p.name] as const)));
     } catch {
       return undefined;
     }
