@@ -16,12 +16,12 @@ server.addService(
       if (req.id === "stale") throw AppError.conflict("version is stale", "STALE_VERSION");
       if (req.id === "boom") throw new Error("secret internal detail");
       if (req.id === "slow") await new Promise((r) => setTimeout(r, 300));
-      return { id: req.id, name: ctx.authorization ?? "anonymous", priceCents: 1999 };
+      return { id: req.id, name: ctx.authorization ?? "anonymous", priceCents: 1999 } as never;
     },
     GetProducts: async () => ({ items: [] }),
-    ListProducts: async () => ({ items: [] }),
-    CreateProduct: async () => ({}),
-    UpdateProduct: async (req) => ({ id: req.id, name: req.name ?? "(unset)" }),
+    ListProducts: async () => ({ items: [], nextCursor: "" }),
+    CreateProduct: async () => ({}) as never,
+    UpdateProduct: async (req) => ({ id: req.id, name: req.name ?? "(unset)" }) as never,
     DeleteProduct: async () => ({}),
   },
   "shop.product.v1.ProductService",
