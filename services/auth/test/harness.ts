@@ -32,7 +32,8 @@ export function authContextFor(
  */
 export async function startAuthService(env: Record<string, string> = {}) {
   const db: TestDatabase = await createTestDatabase("auth");
-  const sql = createSql(db.url, { max: 8 });
+  // A small pool: parallel test files (and other packages) share one PostgreSQL max_connections.
+  const sql = createSql(db.url, { max: 4 });
   const { auth, config } = authContextFor(sql, env);
   await auth.keys.ensureKey();
   const server = buildGrpcServer({ logger, metrics: createMetricsRegistry("auth-test"), auth });
