@@ -3,6 +3,7 @@ import { createGrpcServer, type GrpcServer, protos } from "@shop/grpc";
 import type { TokenVerifier } from "@shop/identity";
 import type { Kafka } from "@shop/kafka";
 import { createHttpApp, type Logger, pingDb, type Registry, type Sql } from "@shop/platform";
+import type { Config } from "./config.js";
 import {
   createNotificationRepository,
   type NotificationRepository,
@@ -14,6 +15,7 @@ import { loadTemplates, type Templates } from "./domain/render-template.js";
 import { createNotificationHandlers } from "./entry-points/grpc/notification-handlers.js";
 import { CONSUMED_TOPICS, CONSUMER_GROUP, createEventHandlers } from "./entry-points/kafka/event-handlers.js";
 import { createNotificationMetrics } from "./metrics.js";
+import { createTransports } from "./transports/create-transports.js";
 import type { Transports } from "./transports/transport.js";
 
 export interface AppDeps {
@@ -50,6 +52,26 @@ export interface ServiceDeps extends AppDeps {
   dispatch: DispatchSettings;
   publicBaseUrl: string;
   templates?: Templates;
+}
+
+/** The part of ServiceDeps that comes from the config: transports, dispatch settings, links. */
+export function settingsFromConfig(
+  config: Config,
+  logger: Logger,
+): Pick<ServiceDeps, "transports" | "dispatch" | "publicBaseUrl"> {
+  return {
+    transports: createTransports(config, logger),
+    publicBaseUrl: config.publicBaseUrl,
+    dispatch: {
+      batchSize: config.dispatchBatchSize,
+      maxAttempts: config.maxAttempts,
+      retryBaseMs: config.retryBaseMs,
+      retryMaxMs: config.retryMaxMs,
+      pollIntervalMs: config.pollIntervalMs,
+      // A claimed row must not be taken by another instance while its send may still be running.
+      leaseMs: config.sendTimeoutMs * 2 + 30_000,
+    },
+  };
 }
 
 export interface NotificationService {

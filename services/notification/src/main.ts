@@ -8,9 +8,8 @@ import {
   loadConfig,
   runMain,
 } from "@shop/platform";
-import { buildEventConsumer, buildHttpApp, buildNotificationService } from "./app.js";
+import { buildEventConsumer, buildHttpApp, buildNotificationService, settingsFromConfig } from "./app.js";
 import { configSpec } from "./config.js";
-import { createTransports } from "./transports/create-transports.js";
 
 runMain(async () => {
   const config = loadConfig(configSpec, process.env);
@@ -19,7 +18,8 @@ runMain(async () => {
   const life = createLifecycle(logger, config.shutdownTimeoutMs);
   life.handleSignals();
 
-  const transports = createTransports(config, logger);
+  const settings = settingsFromConfig(config, logger);
+  const { transports } = settings;
   logger.info(
     { email: transports.email.name, telegram: transports.telegram?.name ?? "off" },
     "notification transports",
@@ -40,17 +40,7 @@ runMain(async () => {
     metrics,
     sql,
     verifier: createTokenVerifier({ jwksUrl: config.authJwksUrl }),
-    transports,
-    publicBaseUrl: config.publicBaseUrl,
-    dispatch: {
-      batchSize: config.dispatchBatchSize,
-      maxAttempts: config.maxAttempts,
-      retryBaseMs: config.retryBaseMs,
-      retryMaxMs: config.retryMaxMs,
-      pollIntervalMs: config.pollIntervalMs,
-      // A claimed row must not be taken by another instance while its send may still be running.
-      leaseMs: config.sendTimeoutMs * 2 + 30_000,
-    },
+    ...settings,
   });
 
   // Stopped after the intake (reverse order): the send in flight finishes and is recorded.

@@ -11,10 +11,12 @@ import {
 } from "@shop/platform";
 import { createTestDatabase, eventually, type TestDatabase, uid } from "@shop/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildHttpApp, buildNotificationService } from "../src/app.js";
+import { buildHttpApp, buildNotificationService, settingsFromConfig } from "../src/app.js";
 import { configSpec } from "../src/config.js";
 import { createTransports } from "../src/transports/create-transports.js";
 import { testDispatch } from "./support/service.js";
+import { startSmtpPeer } from "./support/smtp-peer.js";
+import { startTelegramPeer } from "./support/telegram-peer.js";
 
 let db: TestDatabase;
 let sql: Sql;
@@ -151,5 +153,58 @@ describe("notification service", () => {
     expect(lines.find((l) => l.channel === "telegram" && l.to === "4242")?.body).toContain(
       `Order #${orderId}`,
     );
+  });
+
+  it("when SMTP and a bot are configured by environment, then order messages reach both peers", async () => {
+    const smtp = await startSmtpPeer({ startTls: true });
+    const telegram = await startTelegramPeer();
+    const config = loadConfig(configSpec, {
+      SMTP_HOST: "127.0.0.1",
+      SMTP_PORT: String(smtp.port),
+      MAIL_FROM: "Shop <orders@shop.test>",
+      TELEGRAM_API_BASE_URL: telegram.baseUrl,
+      TELEGRAM_BOT_TOKEN: "42:env-token",
+      NOTIFY_RETRY_BASE_MS: "20",
+    });
+    const issuer = await createTestIssuer();
+    const service = buildNotificationService({
+      logger: silent(),
+      metrics: createMetricsRegistry("notification"),
+      sql,
+      verifier: createTokenVerifier({ keys: issuer.keys }),
+      ...settingsFromConfig(config, silent()),
+    });
+    const userId = `u-${uid()}`;
+    const email = `${userId}@example.test`;
+    await sql.begin((tx) =>
+      service.eventHandlers.UserRegistered(
+        createEvent("UserRegistered", userId, { userId, email, role: "customer" }),
+        tx,
+      ),
+    );
+    await service.recipients.linkTelegram(userId, "-100777");
+    const orderId = 1 + Math.floor(Math.random() * 1e9);
+    const cancelled = createEvent("OrderCancelled", orderId, {
+      orderId,
+      userId,
+      reason: "OUT_OF_STOCK",
+      items: [],
+      totalCents: 2500,
+      currency: "USD",
+    });
+    await sql.begin((tx) => service.eventHandlers.OrderCancelled(cancelled, tx));
+    service.dispatcher.start();
+    try {
+      const [mail] = await eventually(() => (smtp.to(email).length ? smtp.to(email) : undefined));
+      expect(mail).toMatchObject({ from: "orders@shop.test", subject: `Order #${orderId} was cancelled` });
+      expect(mail!.content).toContain("some items are out of stock");
+      const [message] = await eventually(() => (telegram.calls.length ? telegram.calls : undefined));
+      expect(message).toMatchObject({ token: "42:env-token", chatId: "-100777" });
+      expect(message!.text).toContain(`Order #${orderId} ($25.00) was cancelled`);
+    } finally {
+      await service.dispatcher.stop();
+      await smtp.close();
+      await telegram.close();
+    }
   });
 });

@@ -97,6 +97,18 @@ describe("dispatcher", () => {
     await smtp.close();
   });
 
+  it("when a local SMTP server offers STARTTLS with a self-signed certificate, then the email goes over TLS", async () => {
+    const smtp = await startSmtpPeer({ startTls: true });
+    const app = await start(smtp.port);
+    const n = email(`${uid()}@example.test`);
+    await app.service.notifications.insertPending([n]);
+    app.service.dispatcher.start();
+    const [mail] = await eventually(() => (smtp.to(n.recipient!).length ? smtp.to(n.recipient!) : undefined));
+    expect(mail!.secure).toBe(true);
+    await app.service.dispatcher.stop();
+    await smtp.close();
+  });
+
   it("when rows are pending, then the backlog gauge reports them", async () => {
     const app = await start(1);
     const before = await app.service.notifications.countPending();

@@ -19,6 +19,9 @@ export function createSmtpTransport(settings: SmtpSettings): Transport {
     port: settings.port,
     secure: settings.secure,
     ...(settings.user ? { auth: { user: settings.user, pass: settings.password } } : {}),
+    // Certificates are checked for any remote server. A relay on this machine (a local MTA or
+    // mail catcher) typically has a self-signed one, and loopback traffic never leaves the host.
+    tls: { rejectUnauthorized: !isLoopback(settings.host) },
     connectionTimeout: settings.timeoutMs,
     greetingTimeout: settings.timeoutMs,
     socketTimeout: settings.timeoutMs,
@@ -36,4 +39,8 @@ export function createSmtpTransport(settings: SmtpSettings): Transport {
     },
     close: () => transporter.close(),
   };
+}
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
 }

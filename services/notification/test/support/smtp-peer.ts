@@ -7,6 +7,8 @@ export interface ReceivedMail {
   /** The raw message with quoted-printable soft breaks and escapes undone, for `toContain`. */
   content: string;
   subject: string;
+  /** Whether the session had been upgraded to TLS. */
+  secure: boolean;
 }
 
 /**
@@ -16,8 +18,11 @@ export interface ReceivedMail {
 export async function startSmtpPeer(
   opts: {
     rejects?: (to: string) => boolean;
-    port?: number /** Accepting a message takes this long. */;
+    port?: number;
+    /** Accepting a message takes this long. */
     delayMs?: number;
+    /** Offer STARTTLS with smtp-server's own self-signed certificate. */
+    startTls?: boolean;
   } = {},
 ) {
   const received: ReceivedMail[] = [];
@@ -26,7 +31,7 @@ export async function startSmtpPeer(
   let started = 0;
   const server = new SMTPServer({
     authOptional: true,
-    disabledCommands: ["STARTTLS"],
+    disabledCommands: opts.startTls ? [] : ["STARTTLS"],
     logger: false,
     onData(stream, session, callback) {
       started++;
@@ -43,7 +48,13 @@ export async function startSmtpPeer(
         }
         const raw = Buffer.concat(chunks).toString("utf8");
         const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : "";
-        received.push({ from, to, content: decodeQuotedPrintable(raw), subject: headerOf(raw, "subject") });
+        received.push({
+          from,
+          to,
+          content: decodeQuotedPrintable(raw),
+          subject: headerOf(raw, "subject"),
+          secure: session.secure,
+        });
         callback();
       });
     },
