@@ -27,8 +27,17 @@ runMain(async () => {
     (s) => s.end({ timeout: 5 }),
   );
   const redis = life.add("redis", createRedis(config.redisUrl), async (r) => r.disconnect());
-  // An unreachable Redis is a degraded cache, not a failure: log it, do not crash on it.
-  redis.on("error", (err) => logger.warn({ err: String(err) }, "redis connection error"));
+  // An unreachable Redis is a degraded cache, not a failure: log the change of state (not every
+  // reconnect attempt) and keep serving from PostgreSQL.
+  let redisUp = true;
+  redis.on("error", (err) => {
+    if (redisUp) logger.warn({ err: String(err) }, "redis unavailable; reading from the database");
+    redisUp = false;
+  });
+  redis.on("ready", () => {
+    if (!redisUp) logger.info("redis available again");
+    redisUp = true;
+  });
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: config.serviceName, logger });
 
   const deps = buildProductDeps({
