@@ -43,12 +43,13 @@ runMain(async () => {
   life.add("outbox-relay", relay, (r) => r.stop());
 
   const http = buildHttpApp({ logger, metrics, sql, auth });
-  await http.listen({ host: config.httpHost, port: config.httpPort });
+  const httpAddress = await http.listen({ host: config.httpHost, port: config.httpPort });
   life.add("http", http, (app) => app.close());
 
   const grpcServer = buildGrpcServer({ logger, metrics, auth });
-  await grpcServer.listen(config.grpcHost, config.grpcPort);
+  const grpcPort = await grpcServer.listen(config.grpcHost, config.grpcPort);
   life.add("grpc", grpcServer, (server) => server.shutdown(config.shutdownTimeoutMs));
 
-  logger.info({ httpPort: config.httpPort, grpcPort: config.grpcPort }, "started");
+  // The bound addresses, which differ from the configured ones when port 0 was asked for.
+  logger.info({ httpAddress, grpcPort }, "started");
 });
