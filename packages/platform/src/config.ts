@@ -159,3 +159,8 @@ export const kafkaSettings = () => ({
   kafkaBrokers: list("KAFKA_BROKERS", "comma-separated Kafka brokers", ["127.0.0.1:9092"]),
   kafkaTopicPrefix: str("KAFKA_TOPIC_PREFIX", "prefix of every topic name (isolates environments)", ""),
 });
+
+/** OpenTelemetry export (the standard variables); nothing is exported when the endpoint is empty. */
+export const tracingSettings = () => ({
+  otlpEndpoint: str("OTEL_EXPORTER_OTLP_ENDPOINT", "OTLP/HTTP endpoint for traces, e.g. http://127.0.0.1:4318", ""),
+});

@@ -1,0 +1,185 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { createWriteStream, mkdirSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+import { createTestDatabase, type TestDatabase } from "./database.js";
+import { kafkaBrokers, redisUrl, uniqueTopicPrefix } from "./infra.js";
+
+export const SERVICE_NAMES = ["auth", "product", "order", "payment", "notification", "gateway"] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+const BACKENDS = SERVICE_NAMES.filter((s) => s !== "gateway");
+
+const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
+export interface StackOptions {
+  /** Extra environment for every service. */
+  env?: Record<string, string>;
+  /** Extra environment per service (wins over `env`). */
+  serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
+  readyTimeoutMs?: number;
+}
+
+export interface RunningService {
+  name: ServiceName;
+  httpPort: number;
+  grpcPort: number;
+  databaseUrl: string | undefined;
+  pid: () => number | undefined;
+  /** Starts the process (again) and waits for its /readyz. */
+  start: () => Promise<void>;
+  /** SIGTERM (graceful) by default; resolves when the process has exited. */
+  stop: (signal?: NodeJS.Signals) => Promise<void>;
+  logFile: string;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitReady(
+  name: string,
+  port: number,
+  child: ChildProcess,
+  logFile: string,
+  timeoutMs: number,
+) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      const tail = readFileSync(logFile, "utf8").split("\n").slice(-30).join("\n");
+      throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${tail}`);
+    }
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline)
+      throw new Error(`${name} not ready on :${port} within ${timeoutMs} ms (log: ${logFile})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * The whole platform as real processes (the built `services/<name>/dist/main.js`), each with a
+ * database of its own, free ports, and a Kafka topic prefix of its own: an end-to-end test run
+ * never shares state with another run or with `make up`. Started once per test run.
+ */
+export async function startStack(opts: StackOptions = {}) {
+  const runId = randomBytes(3).toString("hex");
+  const topicPrefix = uniqueTopicPrefix();
+  const logDir = `${REPO_ROOT}.run/logs/e2e-${runId}`;
+  mkdirSync(logDir, { recursive: true });
+  const admin = {
+    email: `admin-${runId}@shop.test`,
+    password: `Admin-${randomBytes(9).toString("base64url")}`,
+  };
+
+  const databases = new Map<ServiceName, TestDatabase>();
+  await Promise.all(
+    BACKENDS.map(async (s) => {
+      databases.set(s, await createTestDatabase(s));
+    }),
+  );
+  const ports = new Map<ServiceName, { http: number; grpc: number }>();
+  for (const s of SERVICE_NAMES) ports.set(s, { http: await freePort(), grpc: await freePort() });
+  const addr = (s: ServiceName) => `127.0.0.1:${ports.get(s)!.grpc}`;
+
+  const common: Record<string, string> = {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    LOG_LEVEL: "info",
+    KAFKA_BROKERS: kafkaBrokers().join(","),
+    KAFKA_TOPIC_PREFIX: topicPrefix,
+    REDIS_URL: redisUrl(),
+    AUTH_JWKS_URL: `http://127.0.0.1:${ports.get("auth")!.http}/.well-known/jwks.json`,
+    AUTH_GRPC_ADDR: addr("auth"),
+    PRODUCT_GRPC_ADDR: addr("product"),
+    ORDER_GRPC_ADDR: addr("order"),
+    PAYMENT_GRPC_ADDR: addr("payment"),
+    NOTIFICATION_GRPC_ADDR: addr("notification"),
+    ADMIN_EMAIL: admin.email,
+    ADMIN_PASSWORD: admin.password,
+    RATE_LIMIT_KEY_PREFIX: `e2e-${runId}:`,
+    ...opts.env,
+  };
+
+  const services = new Map<ServiceName, RunningService>();
+  for (const name of SERVICE_NAMES) {
+    const p = ports.get(name)!;
+    const db = databases.get(name);
+    const logFile = `${logDir}/${name}.log`;
+    let child: ChildProcess | undefined;
+    const env: Record<string, string> = {
+      ...common,
+      SERVICE_NAME: name,
+      HTTP_PORT: String(p.http),
+      GATEWAY_PORT: String(p.http),
+      GRPC_PORT: String(p.grpc),
+      ...(db ? { DATABASE_URL: db.url } : {}),
+      ...opts.serviceEnv?.[name],
+    };
+    const service: RunningService = {
+      name,
+      httpPort: p.http,
+      grpcPort: p.grpc,
+      databaseUrl: db?.url,
+      logFile,
+      pid: () => child?.pid,
+      async start() {
+        const out = createWriteStream(logFile, { flags: "a" });
+        await new Promise((r) => out.once("open", r));
+        child = spawn(process.execPath, ["dist/main.js"], {
+          cwd: `${REPO_ROOT}services/${name}`,
+          env,
+          stdio: ["ignore", out, out],
+        });
+        await waitReady(name, p.http, child, logFile, opts.readyTimeoutMs ?? 60_000);
+      },
+      async stop(signal: NodeJS.Signals = "SIGTERM") {
+        const c = child;
+        if (!c || c.exitCode !== null || c.signalCode !== null) return;
+        const exited = new Promise((r) => c.once("exit", r));
+        c.kill(signal);
+        const timer = setTimeout(() => c.kill("SIGKILL"), 20_000);
+        await exited;
+        clearTimeout(timer);
+      },
+    };
+    services.set(name, service);
+  }
+
+  async function stopAll() {
+    for (const name of [...SERVICE_NAMES].reverse()) await services.get(name)!.stop();
+    await Promise.all([...databases.values()].map((d) => d.drop().catch(() => {})));
+  }
+
+  try {
+    await Promise.all(BACKENDS.map((s) => services.get(s)!.start()));
+    await services.get("gateway")!.start();
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+
+  return {
+    runId,
+    topicPrefix,
+    admin,
+    logDir,
+    gatewayUrl: `http://127.0.0.1:${ports.get("gateway")!.http}`,
+    service: (name: ServiceName) => services.get(name)!,
+    databaseUrl: (name: ServiceName) => databases.get(name)?.url,
+    stop: stopAll,
+  };
+}
+
+export type Stack = Awaited<ReturnType<typeof startStack>>;

@@ -1,0 +1,33 @@
+import { type Stack, startStack } from "@shop/testkit";
+import type { TestProject } from "vitest/node";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    gatewayUrl: string;
+    admin: { email: string; password: string };
+    databases: Record<string, string>;
+    topicPrefix: string;
+    servicePorts: Record<string, number>;
+  }
+}
+
+let stack: Stack | undefined;
+
+export default async function setup(project: TestProject) {
+  stack = await startStack({ env: { SAGA_TIMEOUT_MS: "60000" } });
+  project.provide("gatewayUrl", stack.gatewayUrl);
+  project.provide("admin", stack.admin);
+  project.provide("topicPrefix", stack.topicPrefix);
+  const databases: Record<string, string> = {};
+  const servicePorts: Record<string, number> = {};
+  for (const name of ["auth", "product", "order", "payment", "notification", "gateway"] as const) {
+    const url = stack.databaseUrl(name);
+    if (url) databases[name] = url;
+    servicePorts[name] = stack.service(name).httpPort;
+  }
+  project.provide("databases", databases);
+  project.provide("servicePorts", servicePorts);
+  return async () => {
+    await stack?.stop();
+  };
+}
