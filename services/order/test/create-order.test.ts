@@ -336,10 +336,16 @@ describe("GetOrder and ListOrders", () => {
     expect((await client.GetOrder({ id: order!.id }, { authorization: admin.auth })).id).toBe(order!.id);
   });
 
-  it("when the order does not exist, then it is NOT_FOUND", async () => {
+  it.each([987_654_321, 0, -5])("when order %i does not exist, then it is NOT_FOUND", async (id) => {
     const alice = await user();
-    const err = await fails(client.GetOrder({ id: 987_654_321 }, { authorization: alice.auth }));
+    const err = await fails(client.GetOrder({ id }, { authorization: alice.auth }));
     expect(err.kind).toBe("NOT_FOUND");
+  });
+
+  it("when a page larger than 100 is asked for, then it is INVALID_ARGUMENT", async () => {
+    const alice = await user();
+    const err = await fails(client.ListOrders({ limit: 101 }, { authorization: alice.auth }));
+    expect(err.kind).toBe("INVALID_ARGUMENT");
   });
 
   it("when a user lists orders, then only their own come back, newest first, page by page", async () => {

@@ -139,6 +139,7 @@ describe("order saga over Kafka", () => {
       currency: "USD",
     });
     expect(await metrics.metrics()).toMatch(/saga_orders_total\{[^}]*outcome="paid"[^}]*\} [1-9]/);
+    expect(await metrics.metrics()).toMatch(/saga_duration_seconds_count\{[^}]*\} [1-9]/);
   });
 
   it("when the payment fails, then the order is CANCELLED (PAYMENT_FAILED) and OrderCancelled releases its lines", async () => {
