@@ -10,6 +10,11 @@ const ZERO_SPAN = "0".repeat(16);
 
 const traceparents = new WeakMap<FastifyRequest, string>();
 
+function hasActiveSpan(): boolean {
+  const active = trace.getActiveSpan()?.spanContext();
+  return active !== undefined && isSpanContextValid(active);
+}
+
 /**
  * The W3C traceparent of the trace serving a request. An active OpenTelemetry span wins; without
  * an SDK the gateway continues the caller's trace id (or starts one) with a span id of its own,
@@ -33,7 +38,8 @@ export function installTraceContext(app: FastifyInstance): void {
     const traceparent = traceparentFor(req.headers.traceparent);
     traceparents.set(req, traceparent);
     reply.header("traceparent", traceparent);
-    req.log = req.log.child({ trace_id: traceparent.slice(3, 35) });
+    // With an SDK the logger's mixin already adds the active span's ids.
+    if (!hasActiveSpan()) req.log = req.log.child({ trace_id: traceparent.slice(3, 35) });
   });
 }
 
