@@ -205,6 +205,37 @@ describe("order saga over Kafka", () => {
     expect(await outboxOf(order.id)).toHaveLength(0);
   });
 
+  it("when reservations and payment outcomes of many orders interleave, then each order ends terminal with one event", async () => {
+    const orders = await Promise.all(Array.from({ length: 40 }, () => anOrder()));
+    const inventory = orders.map(reserved);
+    const payments = orders.map((o, i) => (i % 3 === 0 ? paymentFailed(o) : paid(o)));
+    // Payments first for half of them, so both orders of arrival are exercised at once.
+    await Promise.all([
+      producer.send({
+        topic: topicName("payments", prefix),
+        acks: -1,
+        messages: payments.map((e) => ({ key: e.aggregateId, value: JSON.stringify(e) })),
+      }),
+      producer.send({
+        topic: topicName("inventory", prefix),
+        acks: -1,
+        messages: inventory.map((e) => ({ key: e.aggregateId, value: JSON.stringify(e) })),
+      }),
+    ]);
+    await eventually(async () => {
+      const [row] = await sql<{ n: number }[]>`
+        select count(*)::int as n from inbox where event_id = any(${[...inventory, ...payments].map((e) => e.eventId)}::uuid[])`;
+      return row!.n === 80 ? true : undefined;
+    }, 20_000);
+    for (const [i, o] of orders.entries()) {
+      const expected = i % 3 === 0 ? "CANCELLED" : "PAID";
+      expect((await statusOf(o.id)).status).toBe(expected);
+      expect((await outboxOf(o.id)).map((e) => e.event_type)).toEqual([
+        expected === "PAID" ? "OrderPaid" : "OrderCancelled",
+      ]);
+    }
+  });
+
   it("when an event names an unknown order, then it is dead-lettered at once, not retried", async () => {
     const ghost = {
       id: 900_000_000 + Math.floor(Math.random() * 1e6),
