@@ -170,6 +170,42 @@ describe("payment saga step over Kafka", () => {
   });
 });
 
+describe("charges racing cancellations", () => {
+  it("when reservations and timeout cancellations of many orders interleave, then no cancelled order keeps a charge", async () => {
+    const ids = Array.from({ length: 40 }, () => orderId("odd"));
+    const reservations = ids.map((id) => reserved(id));
+    const cancellations = ids.map((id) => cancelled(id, "TIMEOUT"));
+    await Promise.all([
+      producer.send({
+        topic: topicName("inventory", prefix),
+        acks: -1,
+        messages: reservations.map((e) => ({ key: e.aggregateId, value: JSON.stringify(e) })),
+      }),
+      producer.send({
+        topic: topicName("orders", prefix),
+        acks: -1,
+        messages: cancellations.map((e) => ({ key: e.aggregateId, value: JSON.stringify(e) })),
+      }),
+    ]);
+    const all = [...reservations, ...cancellations].map((e) => e.eventId);
+    await eventually(async () => {
+      const [row] = await sql<{ n: number }[]>`
+        select count(*)::int as n from inbox where event_id = any(${all}::uuid[])`;
+      return row!.n === all.length ? true : undefined;
+    }, 20_000);
+    for (const id of ids) {
+      const payments = await paymentsOf(id);
+      const events = (await outboxOf(id)).map((e) => e.event_type);
+      if (payments.length === 0) {
+        expect(events).toEqual([]);
+      } else {
+        expect(payments[0]!.status).toBe("REFUNDED");
+        expect(events).toEqual(["PaymentProcessed", "PaymentRefunded"]);
+      }
+    }
+  });
+});
+
 describe("charging under other failure modes", () => {
   const domain = (failureMode: string, random?: () => number, latencyMs = 0) =>
     buildPaymentDomain({
