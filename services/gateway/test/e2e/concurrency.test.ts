@@ -26,7 +26,7 @@ async function snapshot(productId: string, orderIds: number[]) {
 describe("orders racing for scarce stock", () => {
   it("when 100 orders from several users race for a stock of 20, then the invariants hold, and replaying every saga topic changes nothing", async () => {
     const product = await createProduct(INITIAL_STOCK);
-    const users = [];
+    const users: Awaited<ReturnType<typeof signUp>>[] = [];
     for (let i = 0; i < 5; i++) users.push(await signUp());
     const placed = await Promise.all(
       Array.from({ length: 100 }, async (_, i) => {
