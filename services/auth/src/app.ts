@@ -7,6 +7,7 @@ import { createOneTimeTokensRepository } from "./data-access/one-time-tokens-rep
 import { createRefreshTokensRepository } from "./data-access/refresh-tokens-repository.js";
 import { createSigningKeysRepository } from "./data-access/signing-keys-repository.js";
 import { createUsersRepository } from "./data-access/users-repository.js";
+import { createAuthMetrics } from "./domain/auth-metrics.js";
 import type { AuthContext, EventOutbox } from "./domain/context.js";
 import { createKeyCipher } from "./domain/key-cipher.js";
 import { createKeyRing } from "./domain/key-ring.js";
@@ -32,6 +33,7 @@ export type AuthConfig = Pick<
 export function createAuthContext(deps: {
   sql: Sql;
   logger: Logger;
+  metrics: Registry;
   outbox: EventOutbox;
   config: AuthConfig;
 }): AuthContext {
@@ -48,6 +50,7 @@ export function createAuthContext(deps: {
   return {
     sql,
     logger,
+    metrics: createAuthMetrics(deps.metrics),
     settings: config,
     outbox: deps.outbox,
     users: createUsersRepository(sql),

@@ -23,6 +23,7 @@ runMain(async () => {
   const auth = createAuthContext({
     sql,
     logger,
+    metrics,
     outbox: createOutbox({ topicPrefix: config.kafkaTopicPrefix }),
     config,
   });
@@ -30,6 +31,7 @@ runMain(async () => {
     logger.warn("KEY_ENCRYPTION_SECRET is not set: signing private keys are stored unencrypted");
   }
   await auth.keys.ensureKey();
+  await auth.passwords.prepare();
   if (config.adminEmail) {
     await bootstrapAdmin(auth, { email: config.adminEmail, password: config.adminPassword });
   }

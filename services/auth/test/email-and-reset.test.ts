@@ -1,4 +1,5 @@
 import { uid } from "@shop/testkit";
+import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AuthService, failure, startAuthService } from "./harness.js";
 
@@ -24,6 +25,7 @@ describe("email verification", () => {
     expect(await svc.client.GetMe({}, { authorization: `Bearer ${accessToken}` })).toMatchObject({
       emailVerified: true,
     });
+    expect(decodeJwt(accessToken).email_verified).toBe(true);
     expect(await failure(svc.client.VerifyEmail({ token }))).toMatchObject({
       kind: "INVALID_ARGUMENT",
       code: "INVALID_TOKEN",

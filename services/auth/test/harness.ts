@@ -1,6 +1,13 @@
 import { createGrpcClient, protos } from "@shop/grpc";
 import { createOutbox } from "@shop/outbox";
-import { createLogger, createMetricsRegistry, createSql, type Logger, type Sql } from "@shop/platform";
+import {
+  createLogger,
+  createMetricsRegistry,
+  createSql,
+  type Logger,
+  type Registry,
+  type Sql,
+} from "@shop/platform";
 import { createTestDatabase, type TestDatabase, uid, uniqueTopicPrefix } from "@shop/testkit";
 import { buildGrpcServer, createAuthContext } from "../src/app.js";
 import { type Config, loadAuthConfig } from "../src/config.js";
@@ -15,15 +22,17 @@ export const TEST_ENV = { PASSWORD_HASH_COST_LOG2: "10" };
 export function authContextFor(
   sql: Sql,
   env: Record<string, string> = {},
-): { auth: AuthContext; config: Config } {
+): { auth: AuthContext; config: Config; metrics: Registry } {
   const config = loadAuthConfig({ ...TEST_ENV, ...env });
+  const metrics = createMetricsRegistry("auth-test");
   const auth = createAuthContext({
     sql,
     logger,
+    metrics,
     outbox: createOutbox({ topicPrefix: uniqueTopicPrefix() }),
     config,
   });
-  return { auth, config };
+  return { auth, config, metrics };
 }
 
 /**
@@ -34,9 +43,9 @@ export async function startAuthService(env: Record<string, string> = {}) {
   const db: TestDatabase = await createTestDatabase("auth");
   // A small pool: parallel test files (and other packages) share one PostgreSQL max_connections.
   const sql = createSql(db.url, { max: 4 });
-  const { auth, config } = authContextFor(sql, env);
+  const { auth, config, metrics } = authContextFor(sql, env);
   await auth.keys.ensureKey();
-  const server = buildGrpcServer({ logger, metrics: createMetricsRegistry("auth-test"), auth });
+  const server = buildGrpcServer({ logger, metrics, auth });
   const port = await server.listen("127.0.0.1", 0);
   const client = createGrpcClient(protos().auth.AuthService, `127.0.0.1:${port}`, { deadlineMs: 15_000 });
 
@@ -45,6 +54,7 @@ export async function startAuthService(env: Record<string, string> = {}) {
     sql,
     auth,
     config,
+    metrics,
     client,
     /** A new account with a unique email; returns its credentials and the created user. */
     async newUser(password = `pw-${uid()}-secret`) {

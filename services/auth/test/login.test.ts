@@ -28,7 +28,13 @@ describe("login", () => {
     const { signing } = await svc.auth.keys.current();
     expect(header).toMatchObject({ alg: "EdDSA", kid: signing.kid, typ: "JWT" });
     const claims = decodeJwt(pair.accessToken);
-    expect(claims).toMatchObject({ sub: user.id, role: "customer", iss: TOKEN_ISSUER, aud: TOKEN_AUDIENCE });
+    expect(claims).toMatchObject({
+      sub: user.id,
+      role: "customer",
+      email_verified: false,
+      iss: TOKEN_ISSUER,
+      aud: TOKEN_AUDIENCE,
+    });
     expect(claims.exp! - claims.iat!).toBe(900);
     expect(Math.abs(claims.iat! - Date.now() / 1000)).toBeLessThan(30);
   });

@@ -38,6 +38,7 @@ describe("refresh", () => {
       where t.token_hash = ${sha256(third.refreshToken)}
     `;
     expect(family!.reason).toBe("reuse");
+    expect(await svc.metrics.metrics()).toMatch(/auth_refreshes_total\{outcome="reuse"[^}]*\} [1-9]/);
   });
 
   it("when one login's token is reused, then the user's other logins keep working", async () => {

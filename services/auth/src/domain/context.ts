@@ -6,6 +6,7 @@ import type { OneTimeTokensRepository } from "../data-access/one-time-tokens-rep
 import type { RefreshTokensRepository } from "../data-access/refresh-tokens-repository.js";
 import type { SigningKeysRepository } from "../data-access/signing-keys-repository.js";
 import type { UserRow, UsersRepository } from "../data-access/users-repository.js";
+import type { AuthMetrics } from "./auth-metrics.js";
 import type { KeyCipher } from "./key-cipher.js";
 import type { KeyRing } from "./key-ring.js";
 import type { PasswordHasher } from "./password-hash.js";
@@ -29,6 +30,7 @@ export interface EventOutbox {
 export interface AuthContext {
   sql: Sql;
   logger: Logger;
+  metrics: AuthMetrics;
   settings: AuthSettings;
   outbox: EventOutbox;
   users: UsersRepository;

@@ -14,13 +14,11 @@ export function lockoutSeconds(failures: number, s: AuthSettings): number {
   return Math.min(s.loginLockoutMaxSeconds, s.loginLockoutBaseSeconds * 2 ** doublings);
 }
 
-export async function ensureNotLocked(ctx: AuthContext, email: string): Promise<void> {
-  const seconds = await ctx.loginFailures.lockedForSeconds(email);
-  if (seconds > 0) {
-    const retryAfter = Math.ceil(seconds);
-    // The seconds are in the message too: gRPC carries the message but not `retryAfter`.
-    throw AppError.tooMany(`too many failed logins for this account; retry in ${retryAfter} s`, retryAfter);
-  }
+/** The answer while an account is locked; `seconds` is what is left of the lockout. */
+export function accountLocked(seconds: number): AppError {
+  const retryAfter = Math.ceil(seconds);
+  // The seconds are in the message too: gRPC carries the message but not `retryAfter`.
+  return AppError.tooMany(`too many failed logins for this account; retry in ${retryAfter} s`, retryAfter);
 }
 
 /** Counts a failure and starts (or lengthens) the lockout; returns the streak length. */

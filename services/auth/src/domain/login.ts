@@ -1,6 +1,6 @@
 import { AppError } from "@shop/platform";
 import type { AuthContext } from "./context.js";
-import { ensureNotLocked, recordFailedLogin } from "./login-throttle.js";
+import { accountLocked, recordFailedLogin } from "./login-throttle.js";
 import { startSession, type TokenPair } from "./session.js";
 import { requireEmail, requirePresentedPassword } from "./validation.js";
 
@@ -13,7 +13,12 @@ export async function login(
 ): Promise<TokenPair> {
   const email = requireEmail(input.email);
   const password = requirePresentedPassword(input.password);
-  await ensureNotLocked(ctx, email);
+  // A locked account is refused before any scrypt work and without counting another failure.
+  const lockedFor = await ctx.loginFailures.lockedForSeconds(email);
+  if (lockedFor > 0) {
+    ctx.metrics.logins.inc({ outcome: "locked" });
+    throw accountLocked(lockedFor);
+  }
 
   const user = await ctx.users.findByEmail(email);
   // An unknown email still pays for one scrypt run, so timing does not tell the two apart.
@@ -21,6 +26,7 @@ export async function login(
     ? await ctx.passwords.verify(password, user.passwordHash)
     : await ctx.passwords.verifyDummy(password);
   if (!user || !ok) {
+    ctx.metrics.logins.inc({ outcome: "invalid" });
     const failures = await recordFailedLogin(ctx, email);
     ctx.logger.info({ userId: user?.id, clientIp: input.clientIp || undefined, failures }, "login failed");
     throw AppError.unauthenticated(INVALID_CREDENTIALS);
@@ -30,6 +36,7 @@ export async function login(
     await ctx.loginFailures.clear(email, tx);
     return startSession(ctx, user, tx);
   });
+  ctx.metrics.logins.inc({ outcome: "success" });
   await upgradeHashIfStale(ctx, user.id, user.passwordHash, password);
   ctx.logger.info({ userId: user.id }, "logged in");
   return pair;

@@ -63,6 +63,11 @@ export function createPasswordHasher(opts: { costLog2: number }) {
   return {
     hash,
     verify,
+    /** Makes the dummy hash now (at start), so the first unknown-email login is not slower than the rest. */
+    async prepare(): Promise<void> {
+      dummy ??= hash(randomBytes(16).toString("hex"));
+      await dummy;
+    },
     /** Spends the same time as verifying a real hash, for logins of unknown emails. */
     async verifyDummy(password: string): Promise<false> {
       dummy ??= hash(randomBytes(16).toString("hex"));

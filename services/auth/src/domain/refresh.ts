@@ -33,6 +33,7 @@ export async function refresh(ctx: AuthContext, input: { refreshToken: string })
     return { ok: true, pair: await continueSession(ctx, user, familyId, tx) };
   });
 
+  ctx.metrics.refreshes.inc({ outcome: outcome.ok ? "success" : outcome.reused ? "reuse" : "invalid" });
   if (outcome.ok) return outcome.pair;
   if (outcome.reused) ctx.logger.warn(outcome.reused, "refresh token reused: login revoked");
   throw invalidRefreshToken();

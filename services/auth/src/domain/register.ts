@@ -42,6 +42,7 @@ export async function register(
     );
     return user;
   });
+  ctx.metrics.registrations.inc();
   ctx.logger.info({ userId: user.id }, "user registered");
   return toPublicUser(user);
 }

@@ -26,6 +26,10 @@ export async function continueSession(
 ): Promise<TokenPair> {
   const refreshToken = newSecretToken();
   await ctx.refreshTokens.insertToken(digestToken(refreshToken), familyId, tx);
-  const accessToken = await signAccessToken(ctx.keys, user, ctx.settings.accessTokenTtlSeconds);
+  const accessToken = await signAccessToken(
+    ctx.keys,
+    { id: user.id, role: user.role, emailVerified: user.emailVerifiedAt !== null },
+    ctx.settings.accessTokenTtlSeconds,
+  );
   return { accessToken, refreshToken, tokenType: "Bearer", expiresIn: ctx.settings.accessTokenTtlSeconds };
 }
