@@ -146,10 +146,15 @@ describe("signing key rotation", () => {
     expect(jwks.keys.map((k) => k.kid).sort()).toEqual([oldKid, rotation.kid].sort());
   });
 
-  it("when a token names a kid the service does not have, then UNAUTHENTICATED", async () => {
+  it("when a token names a kid the service does not have, or none at all, then UNAUTHENTICATED", async () => {
     const { user } = await svc.newUser();
     const token = await signWithOwnKey(claims(user.id), "00000000-0000-4000-8000-000000000000");
     expect((await failure(getMe(token))).kind).toBe("UNAUTHENTICATED");
+    const { signing } = await svc.auth.keys.current();
+    const noKid = await new SignJWT(claims(user.id))
+      .setProtectedHeader({ alg: "EdDSA" })
+      .sign(signing.privateKey);
+    expect((await failure(getMe(noKid))).kind).toBe("UNAUTHENTICATED");
   });
 
   it("when a replaced key's retirement time has passed, then its tokens stop verifying and it leaves the JWKS", async () => {

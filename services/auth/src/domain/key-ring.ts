@@ -78,13 +78,15 @@ export function createKeyRing(deps: {
   }
 
   const getKey: JWTVerifyGetKey = async (header, token) => {
+    // Our tokens always name their key; without a kid jose would try any key of the right type.
+    if (!header.kid) throw new Error("token names no kid");
     let keys = await current();
-    const retireAt = keys.retireAt.get(header.kid ?? "");
+    const retireAt = keys.retireAt.get(header.kid);
     if (retireAt === undefined && Date.now() - lastMissReload > MISS_RELOAD_COOLDOWN_MS) {
       lastMissReload = Date.now();
       keys = await reload();
     }
-    const when = keys.retireAt.get(header.kid ?? "");
+    const when = keys.retireAt.get(header.kid);
     // A key retired since the last reread no longer verifies.
     if (when && when.getTime() <= Date.now()) throw new Error("signing key is retired");
     return keys.getKey(header, token);
