@@ -1,4 +1,14 @@
-import { bool, type ConfigOf, commonSettings, hostPort, int, type Setting, str, url } from "@shop/platform";
+import {
+  bool,
+  type ConfigOf,
+  commonSettings,
+  hostPort,
+  int,
+  type Setting,
+  str,
+  tracingSettings,
+  url,
+} from "@shop/platform";
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
 
@@ -17,6 +27,7 @@ function duration(env: string, doc: string, defaultValue: string): Setting<numbe
 
 export const configSpec = {
   ...commonSettings("gateway", 8080, "GATEWAY_PORT"),
+  ...tracingSettings(),
   trustProxy: bool(
     "TRUST_PROXY",
     "trust X-Forwarded-For from a load balancer in front (client IP for rate limits)",

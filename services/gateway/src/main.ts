@@ -4,6 +4,7 @@ import {
   createLogger,
   createMetricsRegistry,
   createRedis,
+  initTracing,
   loadConfig,
   runMain,
 } from "@shop/platform";
@@ -18,6 +19,9 @@ runMain(async () => {
   const metrics = createMetricsRegistry(config.serviceName);
   const life = createLifecycle(logger, config.shutdownTimeoutMs);
   life.handleSignals();
+  // First, so every request and downstream call runs in a span; flushed last on shutdown.
+  const tracing = initTracing({ serviceName: config.serviceName, otlpEndpoint: config.otlpEndpoint });
+  life.add("tracing", tracing, (t) => t.shutdown());
 
   // Created once; stopped in reverse order: HTTP intake first, then the clients it used.
   const redis = life.add("redis", createRedis(config.redisUrl), (r) => r.quit());
