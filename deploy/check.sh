@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Static checks of the Docker deployment (no Docker engine needed):
-#   deploy/check.sh              compose file, Prometheus config and rules, dashboards, metric names
+#   deploy/check.sh              compose file, Prometheus config, rules and their unit tests,
+#                                dashboards (JSON and PromQL), metric names and labels
 #   deploy/check.sh --metrics    only print the series names the dashboards and rules query
 #   deploy/check.sh --families   the same as metric family names (`name: "..."` in the code)
 # Needs docker-compose (or the `docker compose` plugin), promtool and node; installs nothing.
@@ -54,6 +55,15 @@ step() {
 step "compose file (${compose[*]} config)" "${compose[@]}" -f deploy/docker-compose.yml config -q
 step "prometheus config (promtool check config)" promtool check config deploy/prometheus/prometheus.yml
 step "prometheus rules (promtool check rules)" promtool check rules deploy/prometheus/rules.yml
+step "alert rules unit tests (promtool test rules)" promtool test rules deploy/prometheus/rules.test.yml
+dashboard_rules="$(mktemp --suffix=.yml)"
+trap 'rm -f "$dashboard_rules"' EXIT
+if node deploy/check-metrics.mjs --dashboard-rules >"$dashboard_rules"; then
+  step "dashboard queries are valid PromQL (promtool check rules)" promtool check rules "$dashboard_rules"
+else
+  echo "FAIL  dashboard queries could not be read"
+  failed=1
+fi
 for f in deploy/grafana/dashboards/*.json; do
   step "dashboard $f parses" node -e '
     const d = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
