@@ -1,0 +1,68 @@
+import { describe, expect, it } from "vitest";
+import { findSustainableRate, judgeStep, rateSteps, type StepOutcome } from "../src/load/rate-plan.js";
+
+function outcome(rate: number, over: Partial<StepOutcome> = {}): StepOutcome {
+  return {
+    rate,
+    due: rate * 20,
+    failed: 0,
+    dropped: 0,
+    accepted: rate * 20,
+    completedPerSecond: rate,
+    unfinished: 0,
+    p99Ms: 50,
+    ...over,
+  };
+}
+
+describe("judging a step", () => {
+  it("when every figure is within the limits, then the rate is sustainable", () => {
+    expect(judgeStep(outcome(100))).toEqual({ sustainable: true, reasons: [] });
+  });
+
+  it("when p99 is above 200 ms, then it is not, and the reason says so", () => {
+    const v = judgeStep(outcome(100, { p99Ms: 250 }));
+    expect(v.sustainable).toBe(false);
+    expect(v.reasons.join()).toMatch(/p99 250 ms > 200 ms/);
+  });
+
+  it("when no saga finished (p99 NaN), then it is not sustainable", () => {
+    expect(judgeStep(outcome(100, { p99Ms: Number.NaN, completedPerSecond: 0 })).sustainable).toBe(false);
+  });
+
+  it("when failures and drops together pass 1% of the due requests, then it is not", () => {
+    expect(judgeStep(outcome(100, { failed: 10, dropped: 11 })).sustainable).toBe(false);
+    expect(judgeStep(outcome(100, { failed: 10, dropped: 10 })).sustainable).toBe(true);
+  });
+
+  it("when completions fall behind the arrival rate, then it is not", () => {
+    expect(judgeStep(outcome(100, { completedPerSecond: 90 })).reasons.join()).toMatch(/completed 90\/s/);
+    expect(judgeStep(outcome(100, { unfinished: 100 })).reasons.join()).toMatch(/unfinished/);
+  });
+});
+
+describe("rate steps", () => {
+  it("when the list ends below the maximum, then it continues by the last increment", () => {
+    expect(rateSteps([50, 100, 200, 300, 500, 700], 1200)).toEqual([50, 100, 200, 300, 500, 700, 900, 1100]);
+  });
+
+  it("when the maximum is inside the list, then steps above it are left out", () => {
+    expect(rateSteps([200, 50, 100], 150)).toEqual([50, 100]);
+  });
+
+  it("when stepping, then it stops at the first unsustainable rate and keeps the one before", async () => {
+    const tried: number[] = [];
+    const { best, results } = await findSustainableRate([50, 100, 200, 300], async (rate) => {
+      tried.push(rate);
+      return outcome(rate, { p99Ms: rate >= 200 ? 400 : 20 });
+    });
+    expect(best).toBe(100);
+    expect(tried).toEqual([50, 100, 200]);
+    expect(results.map((r) => r.verdict.sustainable)).toEqual([true, true, false]);
+  });
+
+  it("when even the first step fails, then the sustainable rate is 0", async () => {
+    const { best } = await findSustainableRate([50], async (rate) => outcome(rate, { failed: 500 }));
+    expect(best).toBe(0);
+  });
+});
