@@ -95,6 +95,13 @@ export const configSpec = {
     1,
     24 * 90,
   ),
+  purgeIntervalMinutes: int(
+    "PURGE_INTERVAL_MINUTES",
+    "how often ended logins, dead one-time tokens and stale login failures are deleted",
+    60,
+    1,
+    24 * 60,
+  ),
 };
 
 export type Config = ConfigOf<typeof configSpec>;

@@ -5,6 +5,7 @@ import { createLifecycle, createLogger, createMetricsRegistry, createSql, runMai
 import { buildGrpcServer, buildHttpApp, createAuthContext } from "./app.js";
 import { loadAuthConfig } from "./config.js";
 import { bootstrapAdmin } from "./domain/bootstrap-admin.js";
+import { startPurgeTimer } from "./entry-points/purge-timer.js";
 
 runMain(async () => {
   const config = loadAuthConfig(process.env);
@@ -43,6 +44,8 @@ runMain(async () => {
   const relay = createOutboxRelay({ sql, kafka, logger, metrics });
   await relay.start();
   life.add("outbox-relay", relay, (r) => r.stop());
+
+  life.add("purge-timer", startPurgeTimer(auth, config.purgeIntervalMinutes * 60_000), (t) => t.stop());
 
   const http = buildHttpApp({ logger, metrics, sql, auth });
   const httpAddress = await http.listen({ host: config.httpHost, port: config.httpPort });

@@ -41,6 +41,17 @@ export function createLoginFailuresRepository(sql: Sql) {
     async clear(email: string, tx: Queryable = sql): Promise<void> {
       await tx`delete from login_failures where email = ${email}`;
     },
+
+    /** Deletes streaks that no longer count and lock nothing. */
+    async purgeStale(tx: Queryable = sql): Promise<number> {
+      const rows = await tx`
+        delete from login_failures
+        where last_failed_at < now() - ${STREAK_RESET}::interval
+          and (locked_until is null or locked_until < now())
+        returning email
+      `;
+      return rows.length;
+    },
   };
 }
 

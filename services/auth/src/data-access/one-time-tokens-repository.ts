@@ -43,6 +43,17 @@ export function createOneTimeTokensRepository(sql: Sql) {
         where user_id = ${userId} and purpose = ${purpose} and used_at is null
       `;
     },
+
+    /** Deletes tokens used or expired more than `graceDays` ago (they would be refused anyway). */
+    async purgeDead(graceDays: number, tx: Queryable = sql): Promise<number> {
+      const rows = await tx`
+        delete from one_time_tokens
+        where expires_at < now() - make_interval(days => ${graceDays})
+          or used_at < now() - make_interval(days => ${graceDays})
+        returning token_hash
+      `;
+      return rows.length;
+    },
   };
 }
 

@@ -73,6 +73,17 @@ export function createRefreshTokensRepository(sql: Sql) {
       `;
       return rows.length;
     },
+
+    /** Deletes logins that ended (expired or revoked) more than `graceDays` ago, with their tokens. */
+    async purgeEnded(graceDays: number, tx: Queryable = sql): Promise<number> {
+      const rows = await tx`
+        delete from refresh_families
+        where expires_at < now() - make_interval(days => ${graceDays})
+          or revoked_at < now() - make_interval(days => ${graceDays})
+        returning id
+      `;
+      return rows.length;
+    },
   };
 }
 
