@@ -77,6 +77,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       max: config.rateLimitMax,
       windowMs: config.rateLimitWindowMs,
       keyPrefix: config.rateLimitKeyPrefix,
+      redisTimeoutMs: config.rateLimitRedisTimeoutMs,
     },
   });
   app.register(authRoutes(routeDeps));

@@ -93,6 +93,12 @@ export const configSpec = {
     10,
     1,
   ),
+  rateLimitRedisTimeoutMs: int(
+    "RATE_LIMIT_REDIS_TIMEOUT_MS",
+    "a rate-limit check slower than this is skipped (the request passes unlimited)",
+    250,
+    1,
+  ),
   rateLimitKeyPrefix: str(
     "RATE_LIMIT_KEY_PREFIX",
     "prefix of the Redis keys of rate-limit counters (instances sharing it share limits)",

@@ -1,7 +1,8 @@
 import { createTestIssuer } from "@shop/identity";
 import { AppError } from "@shop/platform";
-import { uid } from "@shop/testkit";
+import { redisUrl, uid } from "@shop/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFreezableProxy } from "./support/frozen-proxy.js";
 import { startGateway, type TestGateway } from "./support/gateway.js";
 import { type Stub, startStub } from "./support/stubs.js";
 
@@ -96,6 +97,29 @@ describe("rate limits", () => {
     expect(Number(limited.headers["retry-after"])).toBeGreaterThan(0);
     expect(stub.count("Login")).toBe(before); // the auth service never saw the attempt
     expect((await login(b!, `other-${uid()}@example.com`)).statusCode).toBe(401);
+  });
+
+  it("when Redis hangs instead of refusing, then checks time out and requests pass unlimited", async () => {
+    const redis = new URL(redisUrl());
+    const proxy = await startFreezableProxy(redis.hostname, Number(redis.port || 6379));
+    const gw = await startGateway({
+      downstream: stub.address,
+      env: {
+        REDIS_URL: `redis://127.0.0.1:${proxy.port}`,
+        RATE_LIMIT_MAX: "1",
+        RATE_LIMIT_REDIS_TIMEOUT_MS: "100",
+      },
+    });
+    opened.push(gw);
+    expect((await gw.app.inject({ url: "/api/v1/products" })).statusCode).toBe(200);
+    expect((await gw.app.inject({ url: "/api/v1/products" })).statusCode).toBe(429);
+    proxy.freeze();
+    for (let i = 0; i < 2; i++) {
+      const started = Date.now();
+      expect((await gw.app.inject({ url: "/api/v1/products" })).statusCode).toBe(200);
+      expect(Date.now() - started).toBeLessThan(1_000);
+    }
+    await proxy.close();
   });
 
   it("when Redis is unreachable, then requests are served without limits rather than failing", async () => {
