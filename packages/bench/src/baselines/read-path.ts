@@ -1,0 +1,71 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { fileURLToPath } from "node:url";
+import { type ClosedLoopResult, runClosedLoop } from "../load/closed-loop.js";
+import { createHttpClient } from "../load/http-client.js";
+
+export interface ReadPathResult {
+  path: string;
+  bare: ClosedLoopResult;
+  gateway: ClosedLoopResult;
+  /** Gateway throughput as a share of the bare route's. */
+  ratio: number;
+}
+
+async function startBareServer(body: string) {
+  const child = spawn(process.execPath, [fileURLToPath(new URL("./bare-server.js", import.meta.url))], {
+    env: { PATH: process.env.PATH ?? "", BARE_BODY: body },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  for await (const chunk of child.stdout!) {
+    out += String(chunk);
+    const m = /listening (\d+)/.exec(out);
+    if (m) return { port: Number(m[1]), child };
+  }
+  throw new Error(`bare server exited: ${out}`);
+}
+
+async function measure(origin: string, path: string, connections: number, durationMs: number) {
+  const api = createHttpClient(origin, { connections, timeoutMs: 10_000 });
+  try {
+    // A short warm-up, so both sides are measured with JIT-compiled hot paths and open sockets.
+    await runClosedLoop(connections, Math.min(2_000, durationMs / 4), async () => {
+      return (await api.request("GET", path)).status === 200;
+    });
+    return await runClosedLoop(connections, durationMs, async () => {
+      return (await api.request("GET", path)).status === 200;
+    });
+  } finally {
+    await api.close();
+  }
+}
+
+/**
+ * `GET /api/v1/products/:id` through the gateway (JWT-less public read: rate limit, gRPC to the
+ * product service, its Redis cache) against a bare Fastify route answering the same body, both
+ * at maximum throughput with the same closed-loop client.
+ */
+export async function measureReadPath(opts: {
+  gatewayUrl: string;
+  productId: string;
+  connections: number;
+  durationMs: number;
+}): Promise<ReadPathResult> {
+  const path = `/api/v1/products/${opts.productId}`;
+  const probe = createHttpClient(opts.gatewayUrl, { connections: 1, timeoutMs: 10_000 });
+  const sample = await probe.request("GET", path);
+  await probe.close();
+  if (sample.status !== 200) throw new Error(`GET ${path}: HTTP ${sample.status}`);
+
+  const bareServer = await startBareServer(JSON.stringify(sample.body));
+  let bare: ClosedLoopResult;
+  try {
+    bare = await measure(`http://127.0.0.1:${bareServer.port}`, path, opts.connections, opts.durationMs);
+  } finally {
+    bareServer.child.kill("SIGTERM");
+    await once(bareServer.child, "exit");
+  }
+  const gateway = await measure(opts.gatewayUrl, path, opts.connections, opts.durationMs);
+  return { path, bare, gateway, ratio: gateway.perSecond / bare.perSecond };
+}
