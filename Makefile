@@ -12,6 +12,7 @@ export RUN_DIR
 TEST_CONCURRENCY ?= 3
 
 .PHONY: help install build infra up down status test lint check-types kafka-up kafka-down \
+        bench chaos chaos-quick compose-up compose-down compose-check \
         migrate-up migrate-down clean-test-dbs $(addprefix run-,$(SERVICES)) \
         $(addprefix migrate-up-,$(DB_SERVICES)) $(addprefix migrate-down-,$(DB_SERVICES))
 
@@ -76,3 +77,22 @@ lint: install ## biome: lint and format check
 
 check-types: install ## type-check every package, tests included
 	@pnpm turbo check-types --output-logs=errors-only
+
+bench: install infra build ## the saga, gateway and database benchmarks; reports in bench-results/
+	@pnpm --filter @shop/bench bench
+	@pnpm --filter @shop/outbox bench
+
+chaos: install infra build ## fault injection under load (kill -9, broker outage, ...) with invariant checks
+	@pnpm --filter @shop/chaos chaos
+
+chaos-quick: install infra build ## the short fault-injection suite that `make test` runs too
+	@pnpm --filter @shop/chaos test
+
+compose-up: ## the whole stack in Docker (needs a Docker engine); see deploy/README.md
+	docker compose -f deploy/docker-compose.yml up -d --build
+
+compose-down: ## stop the Docker stack and drop its volumes
+	docker compose -f deploy/docker-compose.yml down -v
+
+compose-check: ## validate the compose file, Prometheus config and dashboards without Docker
+	@deploy/check.sh

@@ -123,6 +123,15 @@ export const hostPort = setting((raw) => {
   return raw;
 });
 
+/** OpenTelemetry export (the standard variables); nothing is exported when the endpoint is empty. */
+export const tracingSettings = () => ({
+  otlpEndpoint: str(
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "OTLP/HTTP endpoint for traces, e.g. http://127.0.0.1:4318",
+    "",
+  ),
+});
+
 /** Settings every service shares: name, log level, the HTTP server and the shutdown budget. */
 export const commonSettings = (service: string, httpPort: number, httpPortEnv = "HTTP_PORT") => ({
   serviceName: str("SERVICE_NAME", "name in logs, metrics and traces", service),
@@ -135,6 +144,7 @@ export const commonSettings = (service: string, httpPort: number, httpPortEnv = 
   httpHost: str("HTTP_HOST", "address the HTTP server binds", "127.0.0.1"),
   httpPort: port(httpPortEnv, "HTTP port (health, readiness, metrics)", httpPort),
   shutdownTimeoutMs: int("SHUTDOWN_TIMEOUT_MS", "how long to drain in-flight work on SIGTERM", 10_000),
+  ...tracingSettings(),
 });
 
 /** The gRPC server of a service that has a synchronous API. */
@@ -158,9 +168,4 @@ export const databaseSettings = (database: string) => ({
 export const kafkaSettings = () => ({
   kafkaBrokers: list("KAFKA_BROKERS", "comma-separated Kafka brokers", ["127.0.0.1:9092"]),
   kafkaTopicPrefix: str("KAFKA_TOPIC_PREFIX", "prefix of every topic name (isolates environments)", ""),
-});
-
-/** OpenTelemetry export (the standard variables); nothing is exported when the endpoint is empty. */
-export const tracingSettings = () => ({
-  otlpEndpoint: str("OTEL_EXPORTER_OTLP_ENDPOINT", "OTLP/HTTP endpoint for traces, e.g. http://127.0.0.1:4318", ""),
 });

@@ -5,6 +5,7 @@ import {
   createLogger,
   createMetricsRegistry,
   createSql,
+  initTracing,
   loadConfig,
   runMain,
 } from "@shop/platform";
@@ -17,6 +18,11 @@ runMain(async () => {
   const metrics = createMetricsRegistry(config.serviceName);
   const life = createLifecycle(logger, config.shutdownTimeoutMs);
   life.handleSignals();
+  life.add(
+    "tracing",
+    initTracing({ serviceName: config.serviceName, otlpEndpoint: config.otlpEndpoint }),
+    (t) => t.shutdown(),
+  );
 
   const settings = settingsFromConfig(config, logger);
   const { transports } = settings;

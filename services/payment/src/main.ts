@@ -6,6 +6,7 @@ import {
   createLogger,
   createMetricsRegistry,
   createSql,
+  initTracing,
   loadConfig,
   runMain,
 } from "@shop/platform";
@@ -19,6 +20,11 @@ runMain(async () => {
   const metrics = createMetricsRegistry(config.serviceName);
   const life = createLifecycle(logger, config.shutdownTimeoutMs);
   life.handleSignals();
+  life.add(
+    "tracing",
+    initTracing({ serviceName: config.serviceName, otlpEndpoint: config.otlpEndpoint }),
+    (t) => t.shutdown(),
+  );
 
   // Clients first, so they are closed last.
   const sql = life.add(

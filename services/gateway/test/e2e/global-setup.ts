@@ -1,5 +1,6 @@
 import { type Stack, startStack } from "@shop/testkit";
 import type { TestProject } from "vitest/node";
+import { startOtlpReceiver } from "./otlp-receiver.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -8,13 +9,18 @@ declare module "vitest" {
     databases: Record<string, string>;
     topicPrefix: string;
     servicePorts: Record<string, number>;
+    otlpUrl: string;
   }
 }
 
 let stack: Stack | undefined;
 
 export default async function setup(project: TestProject) {
-  stack = await startStack({ env: { SAGA_TIMEOUT_MS: "60000" } });
+  const otlp = await startOtlpReceiver();
+  project.provide("otlpUrl", otlp.url);
+  stack = await startStack({
+    env: { SAGA_TIMEOUT_MS: "60000", OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_BSP_SCHEDULE_DELAY: "200" },
+  });
   project.provide("gatewayUrl", stack.gatewayUrl);
   project.provide("admin", stack.admin);
   project.provide("topicPrefix", stack.topicPrefix);
@@ -29,5 +35,6 @@ export default async function setup(project: TestProject) {
   project.provide("servicePorts", servicePorts);
   return async () => {
     await stack?.stop();
+    await otlp.close();
   };
 }
