@@ -1,0 +1,151 @@
+import { auditEvents } from "./event-audit.js";
+import type { FaultContext, FaultRecord, Injector } from "./faults.js";
+import { type Check, checkInvariants } from "./invariants.js";
+import { startLoad } from "./load.js";
+import { waitForQuiet } from "./quiet.js";
+import { createRandom, type Random } from "./random.js";
+import type { Rig, RigOptions } from "./rig.js";
+
+export interface Scenario {
+  name: string;
+  title: string;
+  rig?: RigOptions;
+  inject: Injector;
+  /** Extra checks once the system is quiet (e.g. replay the topics and compare). */
+  afterQuiet?: (rig: Rig, random: Random) => Promise<Check[]>;
+}
+
+export interface RunConfig {
+  orders: number;
+  ratePerSecond: number;
+  /** Every saga must converge within this after the faults and the load stop. */
+  convergeTargetMs: number;
+  /** How long to wait for quiet at most, before checking anyway. */
+  quietBoundMs: number;
+  seed: number;
+  onProgress?: (line: string) => void;
+}
+
+export interface ScenarioReport {
+  name: string;
+  title: string;
+  ordersAttempted: number;
+  ordersAccepted: number;
+  failedAtClient: number;
+  clientFailures: Record<string, number>;
+  keyedRetries: number;
+  ordersInDatabase: number;
+  outcomes: Record<string, number>;
+  faults: FaultRecord[];
+  faultsInjected: number;
+  loadMs: number;
+  convergeMs: number;
+  converged: boolean;
+  duplicateCopies: number;
+  deadLetters: Record<string, number>;
+  checks: Check[];
+  violations: number;
+  logDir: string;
+}
+
+/** Faults that count as injected (restarts and resumes are their healing, not new faults). */
+const HEALING = new Set(["restarted", "broker started", "SIGCONT", "redis started", "postgres restarted"]);
+
+/**
+ * One scenario on a rig: steady load, the faults while it runs, then stop the load, wait for
+ * quiet (bounded) and check every invariant against the databases, the broker and the API.
+ */
+export async function runScenario(rig: Rig, scenario: Scenario, cfg: RunConfig): Promise<ScenarioReport> {
+  const random = createRandom(cfg.seed);
+  const say = cfg.onProgress ?? (() => {});
+  const faults: FaultRecord[] = [];
+  const started = Date.now();
+  const load = startLoad({ api: rig.api, shop: rig.shop, random, ratePerSecond: cfg.ratePerSecond });
+  const ctx: FaultContext = {
+    stack: rig.stack,
+    observer: rig.observer,
+    random,
+    broker: rig.broker,
+    redis: rig.redis,
+    loadRunning: () => load.stats.attempted < cfg.orders,
+    record: (kind, target, detail) => {
+      faults.push({ atMs: Date.now() - started, kind, target, ...(detail ? { detail } : {}) });
+      say(
+        `  ${((Date.now() - started) / 1000).toFixed(1)}s ${kind} ${target}${detail ? ` (${detail})` : ""}`,
+      );
+    },
+  };
+  let faultsDone = false;
+  let faultError: unknown;
+  const injected = scenario
+    .inject(ctx)
+    .catch((err) => {
+      faultError = err;
+    })
+    .finally(() => {
+      faultsDone = true;
+    });
+  const ticker = setInterval(() => {
+    const s = load.stats;
+    say(
+      `  ${((Date.now() - started) / 1000).toFixed(0)}s: ${s.attempted} orders tried, ${s.accepted} accepted, ${s.failedAtClient} failed at the client`,
+    );
+  }, 10_000);
+  try {
+    await load.stop(() => (load.stats.attempted >= cfg.orders && faultsDone) || faultError !== undefined);
+    await injected;
+  } finally {
+    clearInterval(ticker);
+  }
+  if (faultError) throw faultError;
+  const stats = load.stats;
+  say(`  load done: ${stats.attempted} tried, ${stats.accepted} accepted; waiting for quiet`);
+
+  const quiet = await waitForQuiet(rig.observer, cfg.quietBoundMs);
+  const audit = await auditEvents(rig.observer);
+  const checks: Check[] = [
+    {
+      name: `every saga converged within ${cfg.convergeTargetMs / 1000} s after the faults and the load`,
+      ok: quiet.converged && quiet.ms <= cfg.convergeTargetMs,
+      detail: quiet.converged
+        ? `${(quiet.ms / 1000).toFixed(1)} s`
+        : `not within ${quiet.ms} ms: ${quiet.open.join("; ")}`,
+    },
+    ...(await checkInvariants({
+      observer: rig.observer,
+      api: rig.api,
+      shop: rig.shop,
+      audit,
+      sampleOrders: stats.orderIds.slice(-50),
+      idempotencyViolations: stats.idempotencyViolations,
+    })),
+  ];
+  if (scenario.afterQuiet) checks.push(...(await scenario.afterQuiet(rig, random)));
+
+  const outcomes = await rig.observer.db("order")`
+    select case when status = 'CANCELLED' then 'CANCELLED ' || cancel_reason else status end as outcome,
+           count(*)::int as n
+    from orders group by 1 order by 1`;
+  const outcomeCounts = Object.fromEntries(outcomes.map((r) => [r.outcome as string, r.n as number]));
+  return {
+    name: scenario.name,
+    title: scenario.title,
+    ordersAttempted: stats.attempted,
+    ordersAccepted: stats.accepted,
+    failedAtClient: stats.failedAtClient,
+    clientFailures: stats.failures,
+    keyedRetries: stats.keyedRetries,
+    ordersInDatabase: Object.values(outcomeCounts).reduce((a, b) => a + b, 0),
+    outcomes: outcomeCounts,
+    faults,
+    faultsInjected: faults.filter((f) => !HEALING.has(f.kind)).length,
+    loadMs: stats.durationMs,
+    convergeMs: quiet.ms,
+    converged: quiet.converged,
+    duplicateCopies: audit.duplicateCopies,
+    deadLetters: await rig.observer.deadLetterCounts(),
+    checks,
+    violations: checks.filter((c) => !c.ok).length,
+    logDir: rig.stack.logDir,
+  };
+}
