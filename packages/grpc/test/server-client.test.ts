@@ -15,6 +15,7 @@ server.addService(
     GetProduct: async (req, ctx) => {
       if (req.id === "stale") throw AppError.conflict("version is stale", "STALE_VERSION");
       if (req.id === "boom") throw new Error("secret internal detail");
+      if (req.id === "busy") throw AppError.tooMany("locked out", 42);
       if (req.id === "slow") await new Promise((r) => setTimeout(r, 300));
       return { id: req.id, name: ctx.authorization ?? "anonymous", priceCents: 1999 } as never;
     },
@@ -46,6 +47,13 @@ describe("grpc server and client", () => {
     const err = await client.GetProduct({ id: "stale" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);
     expect(err).toMatchObject({ kind: "CONFLICT", code: "STALE_VERSION", message: "version is stale" });
+    client.close();
+  });
+
+  it("when a handler throws with a retry-after, then the client's error carries it", async () => {
+    const client = createGrpcClient(protos().product.ProductService, address);
+    const err = (await client.GetProduct({ id: "busy" }).catch((e: unknown) => e)) as AppError;
+    expect(err).toMatchObject({ kind: "TOO_MANY_REQUESTS", retryAfter: 42 });
     client.close();
   });
 

@@ -1,7 +1,14 @@
 import { topicName } from "@shop/events";
 import { createKafka, ensureTopics } from "@shop/kafka";
 import { createOutbox, createOutboxRelay } from "@shop/outbox";
-import { createLifecycle, createLogger, createMetricsRegistry, createSql, runMain } from "@shop/platform";
+import {
+  createLifecycle,
+  createLogger,
+  createMetricsRegistry,
+  createSql,
+  initTracing,
+  runMain,
+} from "@shop/platform";
 import { buildGrpcServer, buildHttpApp, createAuthContext } from "./app.js";
 import { loadAuthConfig } from "./config.js";
 import { bootstrapAdmin } from "./domain/bootstrap-admin.js";
@@ -13,6 +20,11 @@ runMain(async () => {
   const metrics = createMetricsRegistry(config.serviceName);
   const life = createLifecycle(logger, config.shutdownTimeoutMs);
   life.handleSignals();
+  life.add(
+    "tracing",
+    initTracing({ serviceName: config.serviceName, otlpEndpoint: config.otlpEndpoint }),
+    (t) => t.shutdown(),
+  );
 
   const sql = life.add(
     "postgres",

@@ -50,6 +50,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const resilience = createResilience(
     {
       timeoutMs: config.downstreamTimeoutMs,
+      slowCallTimeoutMs: config.passwordCallTimeoutMs,
       retryMaxAttempts: config.retryMaxAttempts,
       retryInitialDelayMs: config.retryInitialDelayMs,
       retryMaxDelayMs: config.retryMaxDelayMs,

@@ -55,6 +55,12 @@ export const configSpec = {
     60_000,
   ),
   downstreamTimeoutMs: int("DOWNSTREAM_TIMEOUT_MS", "deadline of one downstream gRPC call", 2_000, 1),
+  passwordCallTimeoutMs: int(
+    "PASSWORD_CALL_TIMEOUT_MS",
+    "deadline of register, login and password reset (password hashing is slow by design)",
+    10_000,
+    1,
+  ),
   retryMaxAttempts: int(
     "DOWNSTREAM_RETRY_MAX_ATTEMPTS",
     "retries of a failed idempotent read (writes are never retried)",

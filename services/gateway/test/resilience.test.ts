@@ -37,6 +37,17 @@ beforeAll(async () => {
       },
       CreateProduct: async () => behave(product),
     },
+    auth: {
+      // Password hashing is slow by design; GetMe is not.
+      Login: async () => {
+        await delay(600);
+        return { accessToken: "a", refreshToken: "r", tokenType: "Bearer", expiresIn: 900 };
+      },
+      ForgotPassword: async () => {
+        await delay(600);
+        return {};
+      },
+    },
   });
 });
 afterAll(async () => {
@@ -108,6 +119,22 @@ describe("resilience", () => {
     expect(res.statusCode).toBe(504);
     expect(Date.now() - started).toBeLessThan(900);
     expect(res.json()).toMatchObject({ status: 504, detail: "product service timed out" });
+  });
+
+  it("when a password call outlives the normal deadline, then it still succeeds within its own, longer one", async () => {
+    const gw = await gateway({ DOWNSTREAM_TIMEOUT_MS: "300", PASSWORD_CALL_TIMEOUT_MS: "5000" });
+    const login = await gw.app.inject({
+      method: "POST",
+      url: "/api/v1/auth/login",
+      payload: { email: `a-${uid()}@shop.test`, password: "password123" },
+    });
+    expect(login.statusCode).toBe(200);
+    const forgot = await gw.app.inject({
+      method: "POST",
+      url: "/api/v1/auth/forgot-password",
+      payload: { email: `a-${uid()}@shop.test` },
+    });
+    expect(forgot.statusCode).toBe(504);
   });
 
   it("when a service keeps failing, then its circuit opens, answers 503 with Retry-After at once, and closes after recovery", async () => {

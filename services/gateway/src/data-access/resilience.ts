@@ -26,7 +26,17 @@ export interface ResilienceSettings {
   breakerThreshold: number;
   /** How long an open circuit fails fast before a trial call is let through. */
   breakerHalfOpenAfterMs: number;
+  /** Deadline of the calls that are slow by design (password hashing), instead of `timeoutMs`. */
+  slowCallTimeoutMs?: number;
 }
+
+/**
+ * Calls that hash a password with a deliberately expensive KDF: under a burst of sign-ups they
+ * queue on the auth service's thread pool, so they get their own, longer deadline.
+ */
+const SLOW_METHODS: Record<string, Set<string>> = {
+  auth: new Set(["Register", "Login", "ResetPassword"]),
+};
 
 /** Only these say "the service is unwell"; a 404 or a 409 is a healthy answer. */
 const FAILURE_KINDS = new Set(["UNAVAILABLE", "TIMEOUT", "INTERNAL"]);
@@ -41,6 +51,7 @@ const READ_METHOD = /^(Get|List)/;
 interface ServicePolicies {
   read: IPolicy;
   write: IPolicy;
+  slow: IPolicy;
 }
 
 /**
@@ -85,7 +96,12 @@ export function createResilience(settings: ResilienceSettings, metrics: Registry
       }),
     });
     retrying.onRetry(() => retries.inc({ service }));
-    const policies = { read: wrap(retrying, breaker, perAttempt), write: wrap(breaker, perAttempt) };
+    const slowTimeout = timeout(settings.slowCallTimeoutMs ?? settings.timeoutMs, TimeoutStrategy.Aggressive);
+    const policies = {
+      read: wrap(retrying, breaker, perAttempt),
+      write: wrap(breaker, perAttempt),
+      slow: wrap(breaker, slowTimeout),
+    };
     byService.set(service, policies);
     return policies;
   }
@@ -133,13 +149,17 @@ export function createResilience(settings: ResilienceSettings, metrics: Registry
         get(target, prop, receiver) {
           const value = Reflect.get(target, prop, receiver);
           if (typeof prop !== "string" || typeof value !== "function" || !/^[A-Z]/.test(prop)) return value;
-          const policy = READ_METHOD.test(prop) ? policies.read : policies.write;
-          return (...args: unknown[]) =>
-            policy
+          const slow = SLOW_METHODS[service]?.has(prop) && settings.slowCallTimeoutMs !== undefined;
+          const policy = slow ? policies.slow : READ_METHOD.test(prop) ? policies.read : policies.write;
+          return (...args: unknown[]) => {
+            if (slow)
+              args[1] = { ...(args[1] as object | undefined), deadlineMs: settings.slowCallTimeoutMs };
+            return policy
               .execute(() => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args))
               .catch((err: unknown) => {
                 throw toEdgeError(service, err);
               });
+          };
         },
       });
     },
