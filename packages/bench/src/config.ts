@@ -1,0 +1,77 @@
+import { fileURLToPath } from "node:url";
+import { DEFAULT_LIMITS, type Limits } from "./load/rate-plan.js";
+
+const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
+/** Every setting of the benchmark, from BENCH_* variables; BENCH_QUICK=1 picks a ~2-minute smoke run. */
+export interface BenchConfig {
+  quick: boolean;
+  /** A running stack to use instead of starting one (then admin credentials and topic prefix too). */
+  gatewayUrl: string | undefined;
+  adminEmail: string | undefined;
+  adminPassword: string | undefined;
+  topicPrefix: string;
+  rates: number[];
+  maxRate: number;
+  stepSeconds: number;
+  sustainSeconds: number;
+  drainSeconds: number;
+  maxOutstanding: number;
+  connections: number;
+  timeoutMs: number;
+  customers: number;
+  products: number;
+  readSeconds: number;
+  readConnections: number;
+  pgbench: { clients: number; threads: number; seconds: number };
+  profile: boolean;
+  profileSeconds: number;
+  outDir: string;
+  limits: Limits;
+}
+
+function num(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const v = Number(raw);
+  if (!Number.isFinite(v) || v < 0)
+    throw new Error(`invalid configuration: ${name} must be a number >= 0 (got "${raw}")`);
+  return v;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv): BenchConfig {
+  const quick = env.BENCH_QUICK === "1" || env.BENCH_QUICK === "true";
+  const rates = (env.BENCH_RATES ?? (quick ? "50,100,200,300" : "50,100,200,300,400,500,700,900"))
+    .split(",")
+    .map((s) => Number(s.trim()))
+    .filter((r) => r > 0);
+  if (rates.length === 0) throw new Error("invalid configuration: BENCH_RATES must list rates > 0");
+  return {
+    quick,
+    gatewayUrl: env.BENCH_GATEWAY_URL || undefined,
+    adminEmail: env.BENCH_ADMIN_EMAIL || undefined,
+    adminPassword: env.BENCH_ADMIN_PASSWORD || undefined,
+    topicPrefix: env.BENCH_TOPIC_PREFIX ?? "",
+    rates,
+    maxRate: num(env, "BENCH_MAX_RATE", quick ? 300 : 2_000),
+    stepSeconds: num(env, "BENCH_STEP_SECONDS", quick ? 8 : 20),
+    sustainSeconds: num(env, "BENCH_SUSTAIN_SECONDS", quick ? 15 : 60),
+    drainSeconds: num(env, "BENCH_DRAIN_SECONDS", quick ? 5 : 10),
+    maxOutstanding: num(env, "BENCH_MAX_OUTSTANDING", 5_000),
+    connections: num(env, "BENCH_CONNECTIONS", 64),
+    timeoutMs: num(env, "BENCH_TIMEOUT_MS", 10_000),
+    customers: num(env, "BENCH_CUSTOMERS", quick ? 8 : 20),
+    products: num(env, "BENCH_PRODUCTS", 50),
+    readSeconds: num(env, "BENCH_READ_SECONDS", quick ? 4 : 10),
+    readConnections: num(env, "BENCH_READ_CONNECTIONS", 32),
+    pgbench: {
+      clients: num(env, "BENCH_PGBENCH_CLIENTS", 8),
+      threads: num(env, "BENCH_PGBENCH_THREADS", 2),
+      seconds: num(env, "BENCH_PGBENCH_SECONDS", quick ? 8 : 20),
+    },
+    profile: (env.BENCH_PROFILE ?? (quick ? "0" : "1")) === "1",
+    profileSeconds: num(env, "BENCH_PROFILE_SECONDS", quick ? 8 : 20),
+    outDir: env.BENCH_OUT ?? `${REPO_ROOT}bench-results`,
+    limits: { ...DEFAULT_LIMITS, p99Ms: num(env, "BENCH_P99_LIMIT_MS", DEFAULT_LIMITS.p99Ms) },
+  };
+}

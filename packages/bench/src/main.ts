@@ -1,0 +1,257 @@
+/**
+ * The saga benchmark: the whole platform under an open-model load, against the machine's own
+ * HTTP and database ceilings measured in the same run. Run: `pnpm --filter @shop/bench bench`
+ * (BENCH_QUICK=1 for a ~2-minute smoke run; every setting in config.ts). Writes a Markdown and
+ * a JSON report, SVG charts and CPU profiles under bench-results/.
+ */
+import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { createLogger } from "@shop/platform";
+import { kafkaBrokers, pgServerUrl, SERVICE_NAMES } from "@shop/testkit";
+import { runPgbenchCeiling } from "./baselines/pgbench.js";
+import { measureReadPath } from "./baselines/read-path.js";
+import { loadConfig } from "./config.js";
+import { findSustainableRate, judgeStep, rateSteps } from "./load/rate-plan.js";
+import { summariseDirectory } from "./profile/summarise.js";
+import { kafkaVersion, machineInfo, postgresInfo } from "./report/machine.js";
+import { renderMarkdown } from "./report/markdown.js";
+import { createProgress } from "./report/progress.js";
+import type { BenchReport, Failed } from "./report/report.js";
+import { readRssMb, startRssSampler } from "./report/rss-sampler.js";
+import { lineChart } from "./report/svg-chart.js";
+import { evaluateTargets } from "./report/targets.js";
+import { BENCH_ENV, BENCH_SERVICE_ENV, startBenchStack, unbuiltServices } from "./saga/bench-stack.js";
+import type { SagaStepResult } from "./saga/saga-load.js";
+import { openSagaSession } from "./saga/saga-session.js";
+import { refreshTokens } from "./saga/seed.js";
+
+const cfg = loadConfig(process.env);
+const progress = createProgress();
+const logger = createLogger({ service: "bench", level: "warn" });
+const failed = (err: unknown): Failed => ({ error: (err as Error).message ?? String(err) });
+const stamp = new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
+const outDir = `${cfg.outDir}/saga-${stamp}`;
+const stoppers: (() => Promise<unknown>)[] = [];
+
+async function stopAll() {
+  while (stoppers.length) await stoppers.pop()!().catch(() => {});
+}
+
+process.once("SIGINT", () => {
+  progress.say("interrupted: stopping the stack");
+  void stopAll().then(() => process.exit(130));
+});
+
+async function main() {
+  if (!cfg.gatewayUrl && unbuiltServices().length > 0) {
+    throw new Error(`services not built (${unbuiltServices().join(", ")}): run \`pnpm turbo build\` first`);
+  }
+  if (cfg.gatewayUrl && (!cfg.adminEmail || !cfg.adminPassword)) {
+    throw new Error(
+      "BENCH_GATEWAY_URL needs BENCH_ADMIN_EMAIL and BENCH_ADMIN_PASSWORD (and BENCH_TOPIC_PREFIX if not empty)",
+    );
+  }
+  mkdirSync(outDir, { recursive: true });
+  const startedAt = new Date();
+  const report: BenchReport = {
+    startedAt: startedAt.toISOString(),
+    finishedAt: "",
+    mode: cfg.quick ? "quick" : "full",
+    command: `${cfg.quick ? "BENCH_QUICK=1 " : ""}pnpm --filter @shop/bench bench`,
+    machine: { atStart: machineInfo(), loadAverageAtEnd: [] },
+    versions: {
+      node: process.version,
+      kafka: kafkaVersion(),
+      postgres: await postgresInfo(`${pgServerUrl()}/postgres`).catch(failed),
+    },
+    settings: {
+      ...cfg,
+      adminPassword: undefined,
+      stack: cfg.gatewayUrl
+        ? `running stack at ${cfg.gatewayUrl}`
+        : "own stack (six services as processes, @shop/testkit startStack)",
+      env: BENCH_ENV,
+      serviceEnv: BENCH_SERVICE_ENV,
+    } as BenchReport["settings"],
+    readPath: undefined,
+    database: undefined,
+    steps: [],
+    sustainableRate: 0,
+    sustained: undefined,
+    rss: { idle: {}, sustained: undefined },
+    profile: undefined,
+    targets: [],
+    files: { latencyChart: "latency.svg", throughputChart: "throughput.svg" },
+  };
+
+  // 1. The stack and its data.
+  let gatewayUrl = cfg.gatewayUrl;
+  let admin = { email: cfg.adminEmail ?? "", password: cfg.adminPassword ?? "" };
+  let topicPrefix = cfg.topicPrefix;
+  let pids: Record<string, number | undefined> = {};
+  if (!gatewayUrl) {
+    progress.say("starting the stack (six services, own databases and topics)");
+    const started = await startBenchStack();
+    stoppers.push(() => started.stack.stop());
+    gatewayUrl = started.stack.gatewayUrl;
+    admin = started.stack.admin;
+    topicPrefix = started.stack.topicPrefix;
+    pids = started.pids;
+  }
+  const session = await openSagaSession({
+    gatewayUrl,
+    admin,
+    brokers: kafkaBrokers(),
+    topicPrefix,
+    connections: cfg.connections,
+    timeoutMs: cfg.timeoutMs,
+    customers: cfg.customers,
+    products: cfg.products,
+    logger,
+    progress,
+  });
+  stoppers.push(() => session.close());
+  for (const [name, pid] of Object.entries(pids)) report.rss.idle[name] = pid ? readRssMb(pid) : undefined;
+
+  // 2. Baselines, while the stack is idle.
+  progress.say(`read path: bare Fastify vs gateway, ${cfg.readSeconds} s each`);
+  report.readPath = await measureReadPath({
+    gatewayUrl,
+    productId: session.productIds[0]!,
+    connections: cfg.readConnections,
+    durationMs: cfg.readSeconds * 1000,
+  }).catch(failed);
+  progress.say(`database ceiling: pgbench, ${cfg.pgbench.seconds} s`);
+  report.database = await runPgbenchCeiling({ ...cfg.pgbench, products: cfg.products, users: 1_000 }).catch(
+    failed,
+  );
+
+  // 3. Step the arrival rate up until a limit breaks.
+  const steps = rateSteps(cfg.rates, cfg.maxRate);
+  const runStep = async (label: string, rate: number, seconds: number) => {
+    await refreshTokens(session.api, session.customers);
+    const result = await session.load.runStep({
+      label,
+      rate,
+      durationMs: seconds * 1000,
+      maxOutstanding: cfg.maxOutstanding,
+      drainMs: cfg.drainSeconds * 1000,
+    });
+    progress.say(describe(result));
+    return result;
+  };
+  const found = await findSustainableRate(
+    steps,
+    (rate) => runStep("step", rate, cfg.stepSeconds),
+    cfg.limits,
+  );
+  report.steps = found.results;
+  report.sustainableRate = found.best;
+
+  // 4. The sustained run at the best rate (the lowest step when none held, to still show where it stands).
+  const sustainRate = found.best || steps[0]!;
+  progress.say(`sustained run: ${sustainRate}/s for ${cfg.sustainSeconds} s`);
+  const sampler = startRssSampler(pids);
+  const sustained = await runStep("sustained", sustainRate, cfg.sustainSeconds);
+  const rss = sampler.stop();
+  if (Object.keys(pids).length > 0) report.rss.sustained = rss;
+  report.sustained = { ...sustained, verdict: judgeStep(sustained, cfg.limits) };
+  writeCharts(report.sustained);
+  await stopAll();
+
+  // 5. Where the time goes: the same load against a stack running under --cpu-prof.
+  if (!cfg.profile) report.profile = { skipped: "BENCH_PROFILE=0" };
+  else if (cfg.gatewayUrl) report.profile = { skipped: "profiles need the bench's own stack" };
+  else report.profile = await profileRun(sustainRate).catch(failed);
+
+  report.machine.loadAverageAtEnd = machineInfo().loadAverage;
+  report.finishedAt = new Date().toISOString();
+  report.targets = evaluateTargets(report);
+  writeFileSync(`${outDir}/report.json`, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(`${outDir}/report.md`, renderMarkdown(report));
+  copyFileSync(`${outDir}/report.md`, `${cfg.outDir}/saga-latest.md`);
+  copyFileSync(`${outDir}/report.json`, `${cfg.outDir}/saga-latest.json`);
+  progress.say(`\nreport: ${outDir}/report.md`);
+  for (const t of report.targets) {
+    progress.say(`${t.met === null ? "n/a   " : t.met ? "MET   " : "MISSED"} ${t.name}: ${t.result}`);
+  }
+}
+
+function describe(s: SagaStepResult): string {
+  return (
+    `${s.label} ${s.rate}/s: ${s.completedPerSecond.toFixed(1)} completed/s, p50 ${s.latencyMs.p50.toFixed(0)} ms, ` +
+    `p99 ${s.latencyMs.p99.toFixed(0)} ms, ${s.failed} failed, ${s.dropped} dropped, ${s.unfinished} unfinished`
+  );
+}
+
+function writeCharts(s: SagaStepResult) {
+  const points = (pick: (p: SagaStepResult["timeline"][number]) => number) =>
+    s.timeline.map((p) => [p.second, pick(p)] as [number, number]);
+  writeFileSync(
+    `${outDir}/latency.svg`,
+    lineChart({
+      title: `Create-to-terminal latency per second, ${s.rate} orders/s offered`,
+      xLabel: "seconds into the sustained run",
+      yLabel: "latency (ms)",
+      series: [
+        { name: "p50", color: "#2b8a3e", points: points((p) => p.p50) },
+        { name: "p95", color: "#e67700", points: points((p) => p.p95) },
+        { name: "p99", color: "#c92a2a", points: points((p) => p.p99) },
+      ],
+      guides: [{ y: cfg.limits.p99Ms, label: `p99 target ${cfg.limits.p99Ms} ms`, color: "#868e96" }],
+    }),
+  );
+  writeFileSync(
+    `${outDir}/throughput.svg`,
+    lineChart({
+      title: `Orders sent and sagas completed per second, ${s.rate} orders/s offered`,
+      xLabel: "seconds into the sustained run",
+      yLabel: "per second",
+      series: [
+        { name: "sent", color: "#1c7ed6", points: points((p) => p.sent) },
+        { name: "completed", color: "#2b8a3e", points: points((p) => p.completed) },
+      ],
+      guides: [{ y: s.rate, label: `offered ${s.rate}/s`, color: "#868e96" }],
+    }),
+  );
+}
+
+async function profileRun(rate: number): Promise<NonNullable<BenchReport["profile"]>> {
+  const dir = `${outDir}/profiles`;
+  progress.say(`profiling: a stack under --cpu-prof at ${rate}/s for ${cfg.profileSeconds} s`);
+  const { stack } = await startBenchStack(dir);
+  stoppers.push(() => stack.stop());
+  const session = await openSagaSession({
+    gatewayUrl: stack.gatewayUrl,
+    admin: stack.admin,
+    brokers: kafkaBrokers(),
+    topicPrefix: stack.topicPrefix,
+    connections: cfg.connections,
+    timeoutMs: cfg.timeoutMs,
+    customers: Math.min(cfg.customers, 8),
+    products: cfg.products,
+    logger,
+    progress,
+  });
+  stoppers.push(() => session.close());
+  const result = await session.load.runStep({
+    label: "profile",
+    rate,
+    durationMs: cfg.profileSeconds * 1000,
+    maxOutstanding: cfg.maxOutstanding,
+    drainMs: cfg.drainSeconds * 1000,
+  });
+  progress.say(describe(result));
+  // The profiles are written when the processes exit.
+  await stopAll();
+  const services: Record<string, ReturnType<typeof summariseDirectory>> = {};
+  for (const name of SERVICE_NAMES) services[name] = summariseDirectory(`${dir}/${name}`);
+  return { rate, seconds: cfg.profileSeconds, services };
+}
+
+main()
+  .then(() => process.exit(0))
+  .catch(async (err) => {
+    progress.say(`bench failed: ${(err as Error).stack ?? err}`);
+    await stopAll();
+    process.exit(1);
+  });

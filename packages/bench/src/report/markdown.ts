@@ -1,0 +1,240 @@
+import type { ProfileSummary } from "../profile/summarise.js";
+import type { SagaStepResult } from "../saga/saga-load.js";
+import type { LatencySummary } from "../stats/percentiles.js";
+import { type BenchReport, isFailed } from "./report.js";
+
+const f = (v: number | null | undefined, d = 0) =>
+  v === null || v === undefined || !Number.isFinite(v) ? "n/a" : v.toFixed(d);
+const pct = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : "n/a");
+const lat = (s: LatencySummary) => `${f(s.p50, 1)} / ${f(s.p95, 1)} / ${f(s.p99, 1)} / ${f(s.max, 1)}`;
+
+function table(head: string[], rows: (string | number)[][]): string {
+  return [
+    `| ${head.join(" | ")} |`,
+    `|${head.map(() => "---").join("|")}|`,
+    ...rows.map((r) => `| ${r.join(" | ")} |`),
+  ].join("\n");
+}
+
+export function profileSummaryMarkdown(title: string, p: ProfileSummary): string {
+  return [
+    `#### ${title}`,
+    "",
+    `Wall ${f(p.wallMs / 1000, 1)} s, busy ${f(p.busyMs / 1000, 1)} s (${pct(p.busyMs / p.wallMs)} of one core), GC ${f(p.gcMs / 1000, 2)} s.`,
+    "",
+    table(
+      ["self ms", "share", "function", "where"],
+      p.topFunctions.map((t) => [f(t.ms), pct(t.share), `\`${t.name}\``, `\`${t.where}\``]),
+    ),
+    "",
+    "By owner: " +
+      p.byOwner
+        .slice(0, 8)
+        .map((o) => `${o.name} ${pct(o.share)}`)
+        .join(", "),
+    "",
+  ].join("\n");
+}
+
+function errorsOf(s: SagaStepResult): string {
+  const http = Object.entries(s.httpErrors)
+    .map(([code, n]) => `${n}x${code}`)
+    .join(" ");
+  return (
+    [http, s.timeouts ? `${s.timeouts} timeouts` : "", s.transportErrors ? `${s.transportErrors} conn` : ""]
+      .filter(Boolean)
+      .join(", ") || "0"
+  );
+}
+
+export function renderMarkdown(r: BenchReport): string {
+  const out: string[] = [];
+  const m = r.machine.atStart;
+  out.push(
+    `# Saga benchmark, ${r.startedAt}`,
+    "",
+    `Mode **${r.mode}**, ${r.settings.stack}. Command: \`${r.command}\`. Finished ${r.finishedAt}.`,
+    "",
+    "## Targets",
+    "",
+    table(
+      ["target", "wanted", "result", "met", "what limits it"],
+      r.targets.map((t) => [
+        t.name,
+        t.target,
+        t.result,
+        t.met === null ? "n/a" : t.met ? "**met**" : "**missed**",
+        t.limitedBy || "-",
+      ]),
+    ),
+    "",
+    "## Machine and versions",
+    "",
+    `- ${m.cores} cores, ${m.cpuModel}, ${m.memoryGiB} GiB, kernel ${m.kernel}`,
+    `- load average (1/5/15 min) at start ${m.loadAverage.join(" / ")}, at end ${r.machine.loadAverageAtEnd.join(" / ")}: other work on the machine shares these cores`,
+    `- Node.js ${r.versions.node}, Kafka ${r.versions.kafka} (deploy/local/kafka/pom.xml), PostgreSQL ${
+      isFailed(r.versions.postgres)
+        ? r.versions.postgres.error
+        : Object.entries(r.versions.postgres)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(", ")
+    }`,
+    "",
+    "## Settings",
+    "",
+    `Steps of ${r.settings.stepSeconds} s over ${r.settings.rates.join(", ")}/s (then on by the last increment up to ${r.settings.maxRate}/s), drain wait ${r.settings.drainSeconds} s; ` +
+      `sustained run ${r.settings.sustainSeconds} s; a step passes with p99 <= ${r.settings.limits.p99Ms} ms, errors+drops <= ${r.settings.limits.maxErrorRatio * 100}%, ` +
+      `completed/s >= ${r.settings.limits.minCompletionRatio * 100}% of the arrival rate and <= ${r.settings.limits.maxUnfinishedRatio * 100}% unfinished after the drain. ` +
+      `Open model: requests leave on schedule, at most ${r.settings.maxOutstanding} outstanding (more are dropped and counted), ${r.settings.connections} keep-alive connections, ` +
+      `timeout ${r.settings.timeoutMs} ms. ${r.settings.customers} customers, ${r.settings.products} products, one line of quantity 1 per order. ` +
+      "Latency runs from the moment a request was due to the moment its OrderPaid/OrderCancelled reached the bench's Kafka consumer.",
+    "",
+    `Service environment: \`${JSON.stringify(r.settings.env)}\`, per service \`${JSON.stringify(r.settings.serviceEnv)}\`.`,
+    "",
+    "## Saga rate steps",
+    "",
+    table(
+      [
+        "rate/s",
+        "due",
+        "accepted",
+        "errors",
+        "dropped",
+        "completed/s",
+        "paid",
+        "cancelled",
+        "unfinished",
+        "p50 / p95 / p99 / max ms",
+        "PAID p99",
+        "accept p99",
+        "gen. late p99",
+        "verdict",
+      ],
+      r.steps.map((s) => [
+        s.rate,
+        s.due,
+        s.accepted,
+        errorsOf(s),
+        s.dropped,
+        f(s.completedPerSecond, 1),
+        s.paid,
+        s.cancelled,
+        s.unfinished,
+        lat(s.latencyMs),
+        f(s.paidLatencyMs.p99, 1),
+        f(s.acceptMs.p99, 1),
+        f(s.generatorLatenessMs.p99, 1),
+        s.verdict.sustainable ? "ok" : s.verdict.reasons.join("; "),
+      ]),
+    ),
+    "",
+    `**Highest sustainable rate: ${r.sustainableRate}/s.**`,
+    "",
+  );
+  const s = r.sustained;
+  out.push("## Sustained run", "");
+  if (s) {
+    out.push(
+      `${s.rate}/s offered for ${f(s.seconds, 1)} s: ${s.accepted} accepted, ${f(s.completedPerSecond, 1)} completed sagas/s, ` +
+        `${s.paid} PAID, ${s.cancelled} CANCELLED, ${s.unfinished} unfinished, errors ${errorsOf(s)}, ${s.dropped} dropped. ` +
+        `Verdict: ${s.verdict.sustainable ? "sustainable" : s.verdict.reasons.join("; ")}.`,
+      "",
+      table(
+        ["latency (ms)", "p50 / p95 / p99 / max", "mean"],
+        [
+          ["create -> terminal event received", lat(s.latencyMs), f(s.latencyMs.mean, 1)],
+          ["create -> PAID event received", lat(s.paidLatencyMs), f(s.paidLatencyMs.mean, 1)],
+          [
+            "create -> terminal event written (occurredAt)",
+            lat(s.toTerminalWriteMs),
+            f(s.toTerminalWriteMs.mean, 1),
+          ],
+          ["create -> 202 Accepted", lat(s.acceptMs), f(s.acceptMs.mean, 1)],
+        ],
+      ),
+      "",
+      `![latency over time](${r.files.latencyChart})`,
+      "",
+      `![throughput over time](${r.files.throughputChart})`,
+      "",
+    );
+  } else out.push("Not run.", "");
+
+  out.push("## Database ceiling (pgbench)", "");
+  const db = r.database;
+  if (!db) out.push("Not run.", "");
+  else if (isFailed(db)) out.push(`Failed: ${db.error}`, "");
+  else if ("skipped" in db) out.push(`Skipped: ${db.skipped}`, "");
+  else {
+    out.push(
+      `\`${db.command}\` with packages/bench/sql/saga.pgbench.sql: the saga's 13 transactions (order insert + line + outbox; ` +
+        "reservation with inbox and outbox; two order status updates with inbox; payment with inbox and outbox; sale; notification row; " +
+        "four outbox publish marks; dispatcher claim and mark-sent), one script run per saga.",
+      "",
+      `- **${f(db.sagasPerSecond, 1)} sagas/s** (${f(db.transactionsPerSecond, 0)} transactions/s), ${db.sagas} sagas, average ${f(db.latencyAverageMs, 1)} ms per saga, ${db.failedSagas} failed`,
+      `- check: ${db.check.paidOrders} PAID orders, ${db.check.soldUnits} units sold, ${db.check.payments} payments, ${db.check.sentNotifications} notifications SENT`,
+      s
+        ? `- the sustained saga reached **${pct(s.completedPerSecond / db.sagasPerSecond)}** of this ceiling`
+        : "",
+      "",
+    );
+  }
+
+  out.push("## Gateway read path", "");
+  const rp = r.readPath;
+  if (!rp) out.push("Not run.", "");
+  else if (isFailed(rp)) out.push(`Failed: ${rp.error}`, "");
+  else {
+    out.push(
+      `\`GET ${rp.path}\`, closed loop, ${rp.bare.connections} connections, ${f(rp.bare.seconds, 1)} s each (after a warm-up).`,
+      "",
+      table(
+        ["server", "req/s", "p50 / p95 / p99 / max ms", "errors"],
+        [
+          ["bare Fastify (same body, no work)", f(rp.bare.perSecond), lat(rp.bare.latencyMs), rp.bare.errors],
+          [
+            "gateway -> product (gRPC, Redis cache)",
+            f(rp.gateway.perSecond),
+            lat(rp.gateway.latencyMs),
+            rp.gateway.errors,
+          ],
+        ],
+      ),
+      "",
+      `Gateway / bare: **${pct(rp.ratio)}** of the throughput, p99 ${f(rp.gateway.latencyMs.p99 / rp.bare.latencyMs.p99, 1)}x.`,
+      "",
+    );
+  }
+
+  out.push("## Memory (VmRSS)", "");
+  const rss = r.rss.sustained;
+  out.push(
+    table(
+      ["service", "idle MB", "sustained max MB", "sustained mean MB", "samples"],
+      Object.entries(r.rss.idle).map(([n, idle]) => [
+        n,
+        f(idle),
+        f(rss?.[n]?.maxMb),
+        f(rss?.[n]?.meanMb),
+        rss?.[n]?.samples ?? 0,
+      ]),
+    ),
+    "",
+  );
+
+  out.push("## CPU profiles", "");
+  const p = r.profile;
+  if (!p) out.push("Not run.", "");
+  else if (isFailed(p)) out.push(`Failed: ${p.error}`, "");
+  else if ("skipped" in p) out.push(`Skipped: ${p.skipped}`, "");
+  else {
+    out.push(
+      `Every service under \`--cpu-prof\` (a separate stack) at ${p.rate}/s for ${p.seconds} s; self time per function, top first.`,
+      "",
+    );
+    for (const [name, summary] of Object.entries(p.services)) {
+      out.push(summary ? profileSummaryMarkdown(name, summary) : `#### ${name}\n\nno profile written\n`);
+    }
+  }
+  return `${out.join("\n")}\n`;
+}

@@ -1,0 +1,44 @@
+import type { PgbenchResult } from "../baselines/pgbench.js";
+import type { ReadPathResult } from "../baselines/read-path.js";
+import type { BenchConfig } from "../config.js";
+import type { Verdict } from "../load/rate-plan.js";
+import type { ProfileSummary } from "../profile/summarise.js";
+import type { SagaStepResult } from "../saga/saga-load.js";
+import type { MachineInfo } from "./machine.js";
+import type { RssSummary } from "./rss-sampler.js";
+
+export type Failed = { error: string };
+
+export interface Target {
+  name: string;
+  target: string;
+  result: string;
+  /** null when the figure could not be measured. */
+  met: boolean | null;
+  limitedBy: string;
+}
+
+export interface BenchReport {
+  startedAt: string;
+  finishedAt: string;
+  mode: "full" | "quick";
+  command: string;
+  machine: { atStart: MachineInfo; loadAverageAtEnd: number[] };
+  versions: { node: string; kafka: string; postgres: Record<string, string> | Failed };
+  settings: Omit<BenchConfig, "adminPassword"> & { stack: string; serviceEnv: unknown; env: unknown };
+  readPath: ReadPathResult | Failed | undefined;
+  database: PgbenchResult | Failed | undefined;
+  steps: (SagaStepResult & { verdict: Verdict })[];
+  sustainableRate: number;
+  sustained: (SagaStepResult & { verdict: Verdict }) | undefined;
+  rss: { idle: Record<string, number | undefined>; sustained: Record<string, RssSummary> | undefined };
+  profile:
+    | { rate: number; seconds: number; services: Record<string, ProfileSummary | undefined> }
+    | Failed
+    | { skipped: string }
+    | undefined;
+  targets: Target[];
+  files: Record<string, string>;
+}
+
+export const isFailed = (v: unknown): v is Failed => typeof v === "object" && v !== null && "error" in v;

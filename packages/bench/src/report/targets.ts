@@ -1,0 +1,107 @@
+import type { BenchReport, Target } from "./report.js";
+import { isFailed } from "./report.js";
+
+const RSS_LIMIT_MB = 150;
+const fmt = (v: number | null | undefined, d = 0) =>
+  v === null || v === undefined || !Number.isFinite(v) ? "n/a" : v.toFixed(d);
+
+/** What stopped the step-up: the first unsustainable step's broken limits. */
+function stepLimit(r: BenchReport): string {
+  const failed = r.steps.find((s) => !s.verdict.sustainable);
+  const load = `load average ${r.machine.atStart.loadAverage[0]} -> ${r.machine.loadAverageAtEnd[0]} on ${r.machine.atStart.cores} cores`;
+  if (!failed) return `every step up to ${r.sustainableRate}/s passed (the step list ended); ${load}`;
+  return `at ${failed.rate}/s: ${failed.verdict.reasons.join("; ")}; ${load}`;
+}
+
+function busiest(r: BenchReport): string {
+  const p = r.profile;
+  if (!p || isFailed(p) || "skipped" in p) return "";
+  const shares = Object.entries(p.services)
+    .filter(([, s]) => s)
+    .map(([name, s]) => [name, s!.busyMs / s!.wallMs] as const)
+    .sort((a, b) => b[1] - a[1]);
+  return shares.length
+    ? `; CPU (profiled run): ${shares.map(([n, s]) => `${n} ${(s * 100).toFixed(0)}%`).join(", ")} of one core`
+    : "";
+}
+
+/** The four targets of the issue, each met or missed with the figure that decides it. */
+export function evaluateTargets(r: BenchReport): Target[] {
+  const targets: Target[] = [];
+  const s = r.sustained;
+  const sustainedOk = s !== undefined && s.rate >= 500 && s.verdict.sustainable && s.paidLatencyMs.p99 < 200;
+  targets.push({
+    name: "saga throughput",
+    target: ">= 500 completed sagas/s for 60 s, p99 create-to-PAID < 200 ms",
+    result: s
+      ? `${fmt(s.completedPerSecond)} sagas/s for ${fmt(s.seconds)} s at ${s.rate}/s offered, p99 create-to-PAID ${fmt(s.paidLatencyMs.p99)} ms`
+      : "no sustained run",
+    met: s ? sustainedOk : null,
+    limitedBy: sustainedOk ? "" : `${stepLimit(r)}${busiest(r)}`,
+  });
+
+  const db = r.database;
+  if (db && !isFailed(db) && !("skipped" in db) && s) {
+    const ratio = s.completedPerSecond / db.sagasPerSecond;
+    targets.push({
+      name: "share of the database ceiling",
+      target: ">= 50% of the pgbench saga rate",
+      result: `${(ratio * 100).toFixed(0)}% (${fmt(s.completedPerSecond)} of ${fmt(db.sagasPerSecond)} sagas/s)`,
+      met: ratio >= 0.5,
+      limitedBy: ratio >= 0.5 ? "" : `the services, not PostgreSQL: ${stepLimit(r)}${busiest(r)}`,
+    });
+  } else {
+    targets.push({
+      name: "share of the database ceiling",
+      target: ">= 50% of the pgbench saga rate",
+      result: db && "skipped" in db ? db.skipped : isFailed(db) ? db.error : "not measured",
+      met: null,
+      limitedBy: "",
+    });
+  }
+
+  const rp = r.readPath;
+  if (rp && !isFailed(rp)) {
+    targets.push({
+      name: "gateway read path",
+      target: ">= 35% of bare Fastify (GET /api/v1/products/:id)",
+      result: `${(rp.ratio * 100).toFixed(0)}% (${fmt(rp.gateway.perSecond)} vs ${fmt(rp.bare.perSecond)} req/s; p99 ${fmt(rp.gateway.latencyMs.p99, 1)} vs ${fmt(rp.bare.latencyMs.p99, 1)} ms)`,
+      met: rp.ratio >= 0.35,
+      limitedBy:
+        rp.ratio >= 0.35
+          ? ""
+          : "per request: JWT-less route still runs rate limiting (Redis), a gRPC call and the product service's cache read",
+    });
+  } else {
+    targets.push({
+      name: "gateway read path",
+      target: ">= 35% of bare Fastify",
+      result: rp ? rp.error : "not measured",
+      met: null,
+      limitedBy: "",
+    });
+  }
+
+  const rss = r.rss.sustained;
+  if (rss) {
+    const over = Object.entries(rss).filter(([, v]) => v.maxMb >= RSS_LIMIT_MB);
+    targets.push({
+      name: "memory",
+      target: `every service < ${RSS_LIMIT_MB} MB RSS during the sustained run`,
+      result: Object.entries(rss)
+        .map(([n, v]) => `${n} ${fmt(v.maxMb)}`)
+        .join(", "),
+      met: over.length === 0,
+      limitedBy: over.map(([n, v]) => `${n} peaked at ${fmt(v.maxMb)} MB`).join("; "),
+    });
+  } else {
+    targets.push({
+      name: "memory",
+      target: `every service < ${RSS_LIMIT_MB} MB RSS`,
+      result: "not sampled (no own stack)",
+      met: null,
+      limitedBy: "",
+    });
+  }
+  return targets;
+}

@@ -1,0 +1,42 @@
+import { existsSync, mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { SERVICE_NAMES, type ServiceName, startStack } from "@shop/testkit";
+
+const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
+
+/** The services' environment for a benchmark: quiet logs, no rate limits in the way, no failed payments. */
+export const BENCH_ENV: Record<string, string> = {
+  LOG_LEVEL: "warn",
+  RATE_LIMIT_MAX: "100000000",
+  LOGIN_RATE_LIMIT_MAX: "100000",
+};
+export const BENCH_SERVICE_ENV: Partial<Record<ServiceName, Record<string, string>>> = {
+  payment: { PAYMENT_FAILURE_MODE: "none" },
+};
+
+/** Names the services whose build output is missing (the stack runs services/<name>/dist/main.js). */
+export function unbuiltServices(): string[] {
+  return SERVICE_NAMES.filter((s) => !existsSync(`${REPO_ROOT}services/${s}/dist/main.js`));
+}
+
+/**
+ * The whole platform as real processes (see @shop/testkit startStack). With `profileDir`, each
+ * service runs under `--cpu-prof` and writes its profile to `<profileDir>/<service>` on exit.
+ */
+export async function startBenchStack(profileDir?: string) {
+  const serviceEnv: Partial<Record<ServiceName, Record<string, string>>> = {};
+  for (const name of SERVICE_NAMES) {
+    const env = { ...BENCH_SERVICE_ENV[name] };
+    if (profileDir) {
+      mkdirSync(`${profileDir}/${name}`, { recursive: true });
+      env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${profileDir}/${name}`;
+    }
+    serviceEnv[name] = env;
+  }
+  const stack = await startStack({ env: BENCH_ENV, serviceEnv });
+  const pids = Object.fromEntries(SERVICE_NAMES.map((s) => [s, stack.service(s).pid()])) as Record<
+    ServiceName,
+    number | undefined
+  >;
+  return { stack, pids };
+}
