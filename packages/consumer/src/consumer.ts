@@ -84,6 +84,8 @@ export function createEventConsumer(opts: ConsumerOptions) {
   const retryMaxMs = opts.retryMaxMs ?? 5_000;
   const log = opts.logger.child({ component: "consumer", group: opts.groupId });
   const metrics = createConsumerMetrics(opts.metrics);
+  // Series exist from the start, so dashboards and alerts see a zero rather than nothing.
+  for (const reason of ["rejected", "exhausted"]) metrics.deadLetters.inc({ group: opts.groupId, reason }, 0);
   const consumer = opts.kafka.consumer({
     groupId,
     sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
@@ -316,6 +318,12 @@ export function createEventConsumer(opts: ConsumerOptions) {
       }
       await heartbeat();
     }
+    // What is left behind this batch's last handled message (0 once the partition is drained).
+    const handled = i > 0 ? BigInt(refs[i - 1]!.message.offset) + 1n : BigInt(batch.firstOffset() ?? "0");
+    metrics.lag.set(
+      { group: opts.groupId, topic: batch.topic, partition: String(batch.partition) },
+      Math.max(0, Number(BigInt(batch.highWatermark) - handled)),
+    );
   }
 
   return {

@@ -1,4 +1,4 @@
-import { Counter, Histogram, type Registry } from "prom-client";
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 
 export function createConsumerMetrics(registry: Registry) {
   const existing = registry.getSingleMetric("kafka_consumer_messages_total");
@@ -11,6 +11,7 @@ export function createConsumerMetrics(registry: Registry) {
       >,
       retries: registry.getSingleMetric("kafka_consumer_retries_total") as Counter<"group" | "event_type">,
       deadLetters: registry.getSingleMetric("kafka_dead_letters_total") as Counter<"group" | "reason">,
+      lag: registry.getSingleMetric("kafka_consumer_lag") as Gauge<"group" | "topic" | "partition">,
     };
   }
   return {
@@ -37,6 +38,12 @@ export function createConsumerMetrics(registry: Registry) {
       name: "kafka_dead_letters_total",
       help: "Messages sent to the dead-letter topic",
       labelNames: ["group", "reason"],
+      registers: [registry],
+    }),
+    lag: new Gauge({
+      name: "kafka_consumer_lag",
+      help: "Messages behind the partition's high watermark after the last batch",
+      labelNames: ["group", "topic", "partition"],
       registers: [registry],
     }),
   };

@@ -102,6 +102,19 @@ describe("event consumer", () => {
     expect(consumer.isReady()).toBe(true);
   });
 
+  it("when a partition has been drained, then its lag reads zero and dead-letter series exist", async () => {
+    const event = cancelled(909);
+    await send("909", JSON.stringify(event));
+    await eventually(async () => ((await effectsOf(909)) === 1 ? true : undefined));
+    const lag = await eventually(async () => {
+      const text = await metrics.getSingleMetricAsString("kafka_consumer_lag");
+      return /kafka_consumer_lag\{[^}]*group="consumer-test"[^}]*\} 0/.test(text) ? text : undefined;
+    });
+    expect(lag).toContain(`topic="${ordersTopic}"`);
+    const dead = await metrics.getSingleMetricAsString("kafka_dead_letters_total");
+    expect(dead).toMatch(/kafka_dead_letters_total\{[^}]*group="consumer-test"[^}]*reason="exhausted"/);
+  });
+
   it("when the same event is delivered twice, then its effect happens once", async () => {
     const event = cancelled(101);
     await send("101", JSON.stringify(event));

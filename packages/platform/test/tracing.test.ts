@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { createHttpApp } from "../src/http.js";
 import { createLogger } from "../src/logger.js";
 import { createMetricsRegistry } from "../src/metrics.js";
-import { initTracing, trace } from "../src/tracing.js";
+import { initTracing, trace, withSpan } from "../src/tracing.js";
 
 const exporter = new InMemorySpanExporter();
 initTracing({ serviceName: "t", exporter });
@@ -38,5 +38,30 @@ describe("tracing over HTTP", () => {
     const missing = await app.inject({ url: "/nope" });
     expect(ok.headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
     expect(missing.headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+  });
+});
+
+describe("trace ids in logs", () => {
+  it("when a line is logged inside a span, then it carries that span's trace and span ids", async () => {
+    const lines: string[] = [];
+    const logger = createLogger({
+      service: "t",
+      level: "info",
+      destination: { write: (l: string) => lines.push(l) },
+    });
+    const ids = await withSpan("work", {}, async (span) => {
+      logger.info({ orderId: 7 }, "reserved");
+      return span.spanContext();
+    });
+    logger.info("outside");
+    const [inside, outside] = lines.map((l) => JSON.parse(l));
+    expect(inside).toMatchObject({
+      trace_id: ids.traceId,
+      span_id: ids.spanId,
+      orderId: 7,
+      msg: "reserved",
+      service: "t",
+    });
+    expect(outside.trace_id).toBeUndefined();
   });
 });
