@@ -17,7 +17,8 @@ TEST_CONCURRENCY ?= 3
         $(addprefix migrate-up-,$(DB_SERVICES)) $(addprefix migrate-down-,$(DB_SERVICES))
 
 help: ## this list
-	@grep -hE '^[a-zA-Z%_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 24
+	@grep -hE '^([a-zA-Z%_-]+|\$$\(addprefix [^,]*,\$$\([A-Z_]+\)\)): .*## ' $(MAKEFILE_LIST) \
+	  | sed -E 's/^\$$\(addprefix [^,]*,\$$\([A-Z_]+\)\): ([^:]+):/\1:/; s/:.*## /\t/' | expand -t 24
 
 install: ## pnpm (pinned) and every dependency from the lock file
 	@$(LOCAL)/tools.sh
@@ -38,10 +39,11 @@ migrate-up: $(addprefix migrate-up-,$(DB_SERVICES)) ## apply every service's mig
 
 migrate-down: $(addprefix migrate-down-,$(DB_SERVICES)) ## roll back the newest migration of every service
 
-migrate-up-%: install ## apply one service's migrations, e.g. make migrate-up-order
+# Static pattern rules: plain pattern rules are never used for .PHONY targets.
+$(addprefix migrate-up-,$(DB_SERVICES)): migrate-up-%: install ## apply one service's migrations, e.g. make migrate-up-order
 	@$(LOCAL)/migrate.sh $* up
 
-migrate-down-%: install ## roll back one service's newest migration
+$(addprefix migrate-down-,$(DB_SERVICES)): migrate-down-%: install ## roll back one service's newest migration
 	@$(LOCAL)/migrate.sh $* rollback
 
 migrate-new-%: install ## a new migration file: make migrate-new-order NAME=add_x
@@ -60,7 +62,7 @@ down: ## stop what `make up` started, nothing else
 status: ## which services run
 	@$(LOCAL)/stack.sh status
 
-run-%: build ## one service in the foreground, e.g. make run-gateway
+$(addprefix run-,$(SERVICES)): run-%: build ## one service in the foreground, e.g. make run-gateway
 	@$(LOCAL)/stack.sh run $*
 
 clean-test-dbs: ## drop databases left by interrupted test runs
