@@ -7,11 +7,13 @@
 import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { createLogger } from "@shop/platform";
 import { kafkaBrokers, pgServerUrl, SERVICE_NAMES } from "@shop/testkit";
+import postgres from "postgres";
 import { runPgbenchCeiling } from "./baselines/pgbench.js";
 import { measureReadPath } from "./baselines/read-path.js";
 import { loadConfig } from "./config.js";
 import { findSustainableRate, judgeStep, rateSteps } from "./load/rate-plan.js";
 import { summariseDirectory } from "./profile/summarise.js";
+import { startDbWaitSampler } from "./report/db-wait-sampler.js";
 import { kafkaVersion, machineInfo, postgresInfo } from "./report/machine.js";
 import { renderMarkdown } from "./report/markdown.js";
 import { createProgress } from "./report/progress.js";
@@ -73,6 +75,8 @@ async function main() {
       serviceEnv: BENCH_SERVICE_ENV,
     } as BenchReport["settings"],
     readPath: undefined,
+    dbActivity: undefined,
+    ordersAfterSustained: undefined,
     database: undefined,
     steps: [],
     sustainableRate: 0,
@@ -88,6 +92,7 @@ async function main() {
   let admin = { email: cfg.adminEmail ?? "", password: cfg.adminPassword ?? "" };
   let topicPrefix = cfg.topicPrefix;
   let pids: Record<string, number | undefined> = {};
+  let databases: Record<string, string> = {};
   if (!gatewayUrl) {
     progress.say("starting the stack (six services, own databases and topics)");
     const started = await startBenchStack();
@@ -96,6 +101,7 @@ async function main() {
     admin = started.stack.admin;
     topicPrefix = started.stack.topicPrefix;
     pids = started.pids;
+    databases = started.databases;
   }
   const session = await openSagaSession({
     gatewayUrl,
@@ -151,14 +157,18 @@ async function main() {
   const sustainRate = found.best || steps[0]!;
   progress.say(`sustained run: ${sustainRate}/s for ${cfg.sustainSeconds} s`);
   const sampler = startRssSampler(pids);
+  const waits = Object.keys(databases).length ? startDbWaitSampler(pgServerUrl(), databases) : undefined;
   const sustained = await runStep("sustained", sustainRate, cfg.sustainSeconds);
   const rss = sampler.stop();
+  report.dbActivity = await waits?.stop();
+  if (databases.order)
+    report.ordersAfterSustained = await ordersByStatus(databases.order).catch(() => undefined);
   if (Object.keys(pids).length > 0) report.rss.sustained = rss;
   report.sustained = { ...sustained, verdict: judgeStep(sustained, cfg.limits) };
   writeCharts(report.sustained);
   await stopAll();
 
-  // 5. Where the time goes: the same load against a stack running under --cpu-prof.
+  // 5. Where the time goes: the same load against a stack running under the CPU profiler.
   if (!cfg.profile) report.profile = { skipped: "BENCH_PROFILE=0" };
   else if (cfg.gatewayUrl) report.profile = { skipped: "profiles need the bench's own stack" };
   else report.profile = await profileRun(sustainRate).catch(failed);
@@ -173,6 +183,18 @@ async function main() {
   progress.say(`\nreport: ${outDir}/report.md`);
   for (const t of report.targets) {
     progress.say(`${t.met === null ? "n/a   " : t.met ? "MET   " : "MISSED"} ${t.name}: ${t.result}`);
+  }
+}
+
+async function ordersByStatus(url: string): Promise<Record<string, number>> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const rows = await sql<
+      { status: string; n: number }[]
+    >`select status, count(*)::int as n from orders group by status`;
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  } finally {
+    await sql.end({ timeout: 5 });
   }
 }
 
@@ -217,8 +239,8 @@ function writeCharts(s: SagaStepResult) {
 
 async function profileRun(rate: number): Promise<NonNullable<BenchReport["profile"]>> {
   const dir = `${outDir}/profiles`;
-  progress.say(`profiling: a stack under --cpu-prof at ${rate}/s for ${cfg.profileSeconds} s`);
-  const { stack } = await startBenchStack(dir);
+  progress.say(`profiling: a stack under the CPU profiler at ${rate}/s for ${cfg.profileSeconds} s`);
+  const { stack, pids } = await startBenchStack(dir);
   stoppers.push(() => stack.stop());
   const session = await openSagaSession({
     gatewayUrl: stack.gatewayUrl,
@@ -233,6 +255,15 @@ async function profileRun(rate: number): Promise<NonNullable<BenchReport["profil
     progress,
   });
   stoppers.push(() => session.close());
+  // Warm up at the same rate first, so the profile shows steady state rather than JIT compilation.
+  await session.load.runStep({
+    label: "profile warm-up",
+    rate,
+    durationMs: 5_000,
+    maxOutstanding: cfg.maxOutstanding,
+    drainMs: cfg.drainSeconds * 1000,
+  });
+  for (const pid of Object.values(pids)) if (pid) process.kill(pid, "SIGUSR2");
   const result = await session.load.runStep({
     label: "profile",
     rate,

@@ -160,6 +160,34 @@ export function renderMarkdown(r: BenchReport): string {
     );
   } else out.push("Not run.", "");
 
+  if (r.ordersAfterSustained) {
+    out.push(
+      `Orders in the order database after the sustained run and its drain wait: ${Object.entries(
+        r.ordersAfterSustained,
+      )
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", ")}.`,
+      "",
+    );
+  }
+  if (r.dbActivity?.length) {
+    out.push(
+      "What the services' PostgreSQL connections were doing during the sustained run (pg_stat_activity every 100 ms; idle connections left out; `cpu` = running):",
+      "",
+      table(
+        ["service", "share", "wait", "state", "query"],
+        r.dbActivity.map((w) => [
+          w.service,
+          pct(w.share),
+          w.wait,
+          w.state,
+          `\`${w.query.replace(/\|/g, "\\|")}\``,
+        ]),
+      ),
+      "",
+    );
+  }
+
   out.push("## Database ceiling (pgbench)", "");
   const db = r.database;
   if (!db) out.push("Not run.", "");
@@ -229,7 +257,7 @@ export function renderMarkdown(r: BenchReport): string {
   else if ("skipped" in p) out.push(`Skipped: ${p.skipped}`, "");
   else {
     out.push(
-      `Every service under \`--cpu-prof\` (a separate stack) at ${p.rate}/s for ${p.seconds} s; self time per function, top first.`,
+      `Every service under the V8 CPU profiler (a separate stack; profiling starts after a 5 s warm-up and runs through shutdown) at ${p.rate}/s for ${p.seconds} s; self time per function, top first.`,
       "",
     );
     for (const [name, summary] of Object.entries(p.services)) {

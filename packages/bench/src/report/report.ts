@@ -4,6 +4,7 @@ import type { BenchConfig } from "../config.js";
 import type { Verdict } from "../load/rate-plan.js";
 import type { ProfileSummary } from "../profile/summarise.js";
 import type { SagaStepResult } from "../saga/saga-load.js";
+import type { WaitSample } from "./db-wait-sampler.js";
 import type { MachineInfo } from "./machine.js";
 import type { RssSummary } from "./rss-sampler.js";
 
@@ -31,6 +32,10 @@ export interface BenchReport {
   steps: (SagaStepResult & { verdict: Verdict })[];
   sustainableRate: number;
   sustained: (SagaStepResult & { verdict: Verdict }) | undefined;
+  /** What the services' database connections were doing during the sustained run. */
+  dbActivity: WaitSample[] | undefined;
+  /** Orders by status once the sustained run was over (its drain wait included). */
+  ordersAfterSustained: Record<string, number> | undefined;
   rss: { idle: Record<string, number | undefined>; sustained: Record<string, RssSummary> | undefined };
   profile:
     | { rate: number; seconds: number; services: Record<string, ProfileSummary | undefined> }

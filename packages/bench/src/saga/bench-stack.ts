@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { SERVICE_NAMES, type ServiceName, startStack } from "@shop/testkit";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
+const PROFILE_PRELOAD = fileURLToPath(new URL("../profile/cpu-profile-preload.js", import.meta.url));
 
 /** The services' environment for a benchmark: quiet logs, no rate limits in the way, no failed payments. */
 export const BENCH_ENV: Record<string, string> = {
@@ -21,7 +22,7 @@ export function unbuiltServices(): string[] {
 
 /**
  * The whole platform as real processes (see @shop/testkit startStack). With `profileDir`, each
- * service runs under `--cpu-prof` and writes its profile to `<profileDir>/<service>` on exit.
+ * service runs under the CPU profiler and writes a .cpuprofile to `<profileDir>/<service>` on exit.
  */
 export async function startBenchStack(profileDir?: string) {
   const serviceEnv: Partial<Record<ServiceName, Record<string, string>>> = {};
@@ -29,7 +30,9 @@ export async function startBenchStack(profileDir?: string) {
     const env = { ...BENCH_SERVICE_ENV[name] };
     if (profileDir) {
       mkdirSync(`${profileDir}/${name}`, { recursive: true });
-      env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${profileDir}/${name}`;
+      // Node 20 refuses --cpu-prof in NODE_OPTIONS; the preload does the same through the inspector.
+      env.NODE_OPTIONS = `--import=${PROFILE_PRELOAD}`;
+      env.BENCH_CPU_PROF_DIR = `${profileDir}/${name}`;
     }
     serviceEnv[name] = env;
   }
@@ -38,5 +41,10 @@ export async function startBenchStack(profileDir?: string) {
     ServiceName,
     number | undefined
   >;
-  return { stack, pids };
+  const databases: Record<string, string> = {};
+  for (const s of SERVICE_NAMES) {
+    const url = stack.databaseUrl(s);
+    if (url) databases[s] = url;
+  }
+  return { stack, pids, databases };
 }
