@@ -84,7 +84,7 @@ async function main() {
     rss: { idle: {}, sustained: undefined },
     profile: undefined,
     targets: [],
-    files: { latencyChart: "latency.svg", throughputChart: "throughput.svg" },
+    files: { latencyChart: "latency.svg", throughputChart: "throughput.svg", stepsChart: "steps.svg" },
   };
 
   // 1. The stack and its data.
@@ -166,6 +166,7 @@ async function main() {
   if (Object.keys(pids).length > 0) report.rss.sustained = rss;
   report.sustained = { ...sustained, verdict: judgeStep(sustained, cfg.limits) };
   writeCharts(report.sustained);
+  writeStepsChart(report.steps);
   await stopAll();
 
   // 5. Where the time goes: the same load against a stack running under the CPU profiler.
@@ -233,6 +234,24 @@ function writeCharts(s: SagaStepResult) {
         { name: "completed", color: "#2b8a3e", points: points((p) => p.completed) },
       ],
       guides: [{ y: s.rate, label: `offered ${s.rate}/s`, color: "#868e96" }],
+    }),
+  );
+}
+
+function writeStepsChart(steps: SagaStepResult[]) {
+  const by = (pick: (s: SagaStepResult) => number) => steps.map((s) => [s.rate, pick(s)] as [number, number]);
+  writeFileSync(
+    `${outDir}/steps.svg`,
+    lineChart({
+      title: "Create-to-terminal latency by offered rate (rate steps)",
+      xLabel: "orders per second offered",
+      yLabel: "latency (ms)",
+      series: [
+        { name: "p50", color: "#2b8a3e", points: by((s) => s.latencyMs.p50) },
+        { name: "p95", color: "#e67700", points: by((s) => s.latencyMs.p95) },
+        { name: "p99", color: "#c92a2a", points: by((s) => s.latencyMs.p99) },
+      ],
+      guides: [{ y: cfg.limits.p99Ms, label: `p99 target ${cfg.limits.p99Ms} ms`, color: "#868e96" }],
     }),
   );
 }

@@ -130,6 +130,8 @@ export function renderMarkdown(r: BenchReport): string {
     "",
     `**Highest sustainable rate: ${r.sustainableRate}/s.**`,
     "",
+    `![latency by rate](${r.files.stepsChart})`,
+    "",
   );
   const s = r.sustained;
   out.push("## Sustained run", "");

@@ -18,13 +18,17 @@ export interface ChartOptions {
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
-/** The smallest 1, 2 or 5 times a power of ten that is at least `v`. */
+const NICE = [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10];
+
+/** The smallest round number (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 times a power of ten) that is at least `v`. */
 export function niceCeil(v: number): number {
   if (!(v > 0)) return 1;
   const p = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 2, 5, 10]) if (m * p >= v) return m * p;
+  for (const m of NICE) if (m * p >= v - 1e-9 * p) return m * p;
   return 10 * p;
 }
+
+const r1 = (v: number) => Math.round(v * 10) / 10;
 
 /** A self-contained SVG line chart (axes, ticks, legend, guides); no dependency, no script. */
 export function lineChart(o: ChartOptions): string {
@@ -40,8 +44,8 @@ export function lineChart(o: ChartOptions): string {
   ];
   const xMax = niceCeil(Math.max(1, ...xs));
   const yMax = niceCeil(Math.max(1, ...ys) * 1.05);
-  const X = (x: number) => m.left + (x / xMax) * w;
-  const Y = (y: number) => m.top + h - (Math.min(y, yMax) / yMax) * h;
+  const X = (x: number) => r1(m.left + (x / xMax) * w);
+  const Y = (y: number) => r1(m.top + h - (Math.min(y, yMax) / yMax) * h);
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="${width}" height="${height}" fill="white"/>`,
@@ -78,7 +82,7 @@ export function lineChart(o: ChartOptions): string {
         pen = false;
         continue;
       }
-      d += `${pen ? "L" : "M"}${X(x).toFixed(1)} ${Y(y).toFixed(1)} `;
+      d += `${pen ? "L" : "M"}${X(x)} ${Y(y)} `;
       pen = true;
     }
     if (d) out.push(`<path d="${d.trim()}" fill="none" stroke="${s.color}" stroke-width="1.8"/>`);

@@ -1,0 +1,104 @@
+import { describe, expect, it } from "vitest";
+import { runOpenLoop } from "../src/load/open-loop.js";
+import { type CpuProfile, ownerOf, summariseProfile } from "../src/profile/summarise.js";
+import { lineChart, niceCeil } from "../src/report/svg-chart.js";
+
+describe("open loop", () => {
+  it("when requests never answer, then it keeps the schedule and drops what exceeds the outstanding cap", async () => {
+    const result = await runOpenLoop({
+      rate: 200,
+      durationMs: 250,
+      maxOutstanding: 10,
+      fire: () => new Promise<void>(() => {}),
+    });
+    expect(result.due).toBe(50);
+    expect(result.sent).toBe(10);
+    expect(result.dropped).toBe(40);
+  });
+
+  it("when requests answer at once, then every due request is sent on schedule", async () => {
+    const times: number[] = [];
+    const result = await runOpenLoop({
+      rate: 100,
+      durationMs: 300,
+      maxOutstanding: 5,
+      fire: async (scheduledAt) => {
+        times.push(scheduledAt);
+      },
+    });
+    expect(result.sent).toBe(30);
+    expect(result.dropped).toBe(0);
+    expect(times[1]! - times[0]!).toBeCloseTo(10, 5);
+  });
+});
+
+describe("cpuprofile summary", () => {
+  const profile: CpuProfile = {
+    nodes: [
+      { id: 1, callFrame: { functionName: "(root)", url: "", lineNumber: -1 } },
+      { id: 2, callFrame: { functionName: "(idle)", url: "", lineNumber: -1 } },
+      {
+        id: 3,
+        callFrame: {
+          functionName: "parse",
+          url: "file:///r/node_modules/.pnpm/@grpc+grpc-js@1.0.0/node_modules/@grpc/grpc-js/build/x.js",
+          lineNumber: 9,
+        },
+      },
+      {
+        id: 4,
+        callFrame: { functionName: "handle", url: "file:///r/services/order/dist/a.js", lineNumber: 0 },
+      },
+    ],
+    startTime: 0,
+    endTime: 10_000,
+    samples: [2, 3, 3, 4, 2],
+    timeDeltas: [0, 4_000, 1_000, 1_000, 2_000],
+  };
+
+  it("when summarised, then idle time is left out and self time goes to the sampled function", () => {
+    const s = summariseProfile(profile);
+    expect(s.idleMs).toBe(6);
+    expect(s.topFunctions[0]).toMatchObject({ name: "parse", ms: 2 });
+    expect(s.byOwner.map((o) => o.name)).toEqual(["@grpc/grpc-js", "service order"]);
+  });
+
+  it("when a script path is given, then its owner is the package, workspace package or node", () => {
+    expect(ownerOf("file:///r/node_modules/.pnpm/kafkajs@2.2.4/node_modules/kafkajs/src/x.js")).toBe(
+      "kafkajs",
+    );
+    expect(ownerOf("file:///r/packages/consumer/dist/consumer.js")).toBe("@shop/consumer");
+    expect(ownerOf("node:internal/streams/x")).toBe("node:internal");
+    expect(ownerOf("", "(garbage collector)")).toBe("(garbage collector)");
+  });
+});
+
+describe("svg chart", () => {
+  it("when axes are scaled, then the maximum rounds up to a round number", () => {
+    expect(niceCeil(982)).toBe(1000);
+    expect(niceCeil(1030)).toBe(1200);
+    expect(niceCeil(0)).toBe(1);
+  });
+
+  it("when series have gaps, then the chart breaks the line and escapes the text", () => {
+    const svg = lineChart({
+      title: "a < b",
+      xLabel: "x",
+      yLabel: "y",
+      series: [
+        {
+          name: "p99",
+          color: "red",
+          points: [
+            [0, 1],
+            [1, Number.NaN],
+            [2, 3],
+          ],
+        },
+      ],
+    });
+    expect(svg).toContain("a &lt; b");
+    expect(svg.match(/M/g)?.length).toBeGreaterThanOrEqual(2);
+    expect(svg.trim().endsWith("</svg>")).toBe(true);
+  });
+});
