@@ -76,6 +76,7 @@ async function main() {
     } as BenchReport["settings"],
     readPath: undefined,
     dbActivity: undefined,
+    dbActivityFailures: undefined,
     ordersAfterSustained: undefined,
     database: undefined,
     steps: [],

@@ -24,6 +24,8 @@ export function startDbWaitSampler(serverUrl: string, databases: Record<string, 
   const counts = new Map<string, number>();
   const totals = new Map<string, number>();
   let busy = false;
+  let failures = 0;
+  let lastError = "";
   const timer = setInterval(async () => {
     if (busy) return;
     busy = true;
@@ -41,13 +43,17 @@ export function startDbWaitSampler(serverUrl: string, databases: Record<string, 
         counts.set(key, (counts.get(key) ?? 0) + 1);
         totals.set(service, (totals.get(service) ?? 0) + 1);
       }
-    } catch {
-      // a missed sample changes nothing
+    } catch (err) {
+      // A missed sample changes little; the report says how many were missed and why.
+      failures += 1;
+      lastError = (err as Error).message;
     } finally {
       busy = false;
     }
   }, intervalMs);
   return {
+    /** Samples that failed, and the last reason (e.g. the server out of connections). */
+    failures: () => ({ failures, lastError }),
     async stop(top = 6): Promise<WaitSample[]> {
       clearInterval(timer);
       await sql.end({ timeout: 5 });

@@ -162,13 +162,21 @@ export function renderMarkdown(r: BenchReport): string {
     );
   } else out.push("Not run.", "");
 
-  if (r.ordersAfterSustained) {
+  if (isFailed(r.ordersAfterSustained)) {
+    out.push(`Orders by status after the sustained run: not read (${r.ordersAfterSustained.error}).`, "");
+  } else if (r.ordersAfterSustained) {
     out.push(
       `Orders in the order database after the sustained run and its drain wait: ${Object.entries(
         r.ordersAfterSustained,
       )
         .map(([k, v]) => `${k} ${v}`)
         .join(", ")}.`,
+      "",
+    );
+  }
+  if (r.dbActivityFailures?.failures) {
+    out.push(
+      `pg_stat_activity sampling missed ${r.dbActivityFailures.failures} samples (last error: ${r.dbActivityFailures.lastError}).`,
       "",
     );
   }

@@ -34,8 +34,9 @@ export interface BenchReport {
   sustained: (SagaStepResult & { verdict: Verdict }) | undefined;
   /** What the services' database connections were doing during the sustained run. */
   dbActivity: WaitSample[] | undefined;
+  dbActivityFailures: { failures: number; lastError: string } | undefined;
   /** Orders by status once the sustained run was over (its drain wait included). */
-  ordersAfterSustained: Record<string, number> | undefined;
+  ordersAfterSustained: Record<string, number> | Failed | undefined;
   rss: { idle: Record<string, number | undefined>; sustained: Record<string, RssSummary> | undefined };
   profile:
     | { rate: number; seconds: number; services: Record<string, ProfileSummary | undefined> }
