@@ -7,4 +7,5 @@ export * from "./logger.js";
 export * from "./metrics.js";
 export * from "./problem.js";
 export * from "./redis.js";
+export * from "./runtime.js";
 export * from "./tracing.js";

@@ -1,14 +1,7 @@
 import { topicName } from "@shop/events";
 import { createKafka, ensureTopics } from "@shop/kafka";
 import { createOutbox, createOutboxRelay } from "@shop/outbox";
-import {
-  createLifecycle,
-  createLogger,
-  createMetricsRegistry,
-  createSql,
-  initTracing,
-  runMain,
-} from "@shop/platform";
+import { openDatabase, runMain, startRuntime } from "@shop/platform";
 import { buildGrpcServer, buildHttpApp, createAuthContext } from "./app.js";
 import { loadAuthConfig } from "./config.js";
 import { bootstrapAdmin } from "./domain/bootstrap-admin.js";
@@ -16,21 +9,9 @@ import { startPurgeTimer } from "./entry-points/purge-timer.js";
 
 runMain(async () => {
   const config = loadAuthConfig(process.env);
-  const logger = createLogger({ service: config.serviceName, level: config.logLevel });
-  const metrics = createMetricsRegistry(config.serviceName);
-  const life = createLifecycle(logger, config.shutdownTimeoutMs);
-  life.handleSignals();
-  life.add(
-    "tracing",
-    initTracing({ serviceName: config.serviceName, otlpEndpoint: config.otlpEndpoint }),
-    (t) => t.shutdown(),
-  );
+  const { logger, metrics, life } = startRuntime(config);
 
-  const sql = life.add(
-    "postgres",
-    createSql(config.databaseUrl, { max: config.databasePoolMax, applicationName: config.serviceName }),
-    (s) => s.end({ timeout: 5 }),
-  );
+  const sql = openDatabase(life, config);
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: config.serviceName, logger });
 
   const auth = createAuthContext({

@@ -91,6 +91,6 @@ describe("the auth service process", () => {
     const [code] = await once(child, "exit");
     expect(code).toBe(0);
     const stopped = lines.filter((l) => l.msg === "stopped").map((l) => l.component);
-    expect(stopped).toEqual(["grpc", "http", "purge-timer", "outbox-relay", "postgres"]);
+    expect(stopped).toEqual(["grpc", "http", "purge-timer", "outbox-relay", "postgres", "tracing"]);
   });
 });

@@ -1,13 +1,5 @@
 import { createTokenVerifier } from "@shop/identity";
-import {
-  createLifecycle,
-  createLogger,
-  createMetricsRegistry,
-  createRedis,
-  initTracing,
-  loadConfig,
-  runMain,
-} from "@shop/platform";
+import { createRedis, loadConfig, runMain, startRuntime } from "@shop/platform";
 import { buildApp } from "./app.js";
 import { configSpec } from "./config.js";
 import { createDownstreamHealth } from "./data-access/downstreams.js";
@@ -15,13 +7,7 @@ import { closeDownstreamClients, createDownstreamClients } from "./data-access/g
 
 runMain(async () => {
   const config = loadConfig(configSpec, process.env);
-  const logger = createLogger({ service: config.serviceName, level: config.logLevel });
-  const metrics = createMetricsRegistry(config.serviceName);
-  const life = createLifecycle(logger, config.shutdownTimeoutMs);
-  life.handleSignals();
-  // First, so every request and downstream call runs in a span; flushed last on shutdown.
-  const tracing = initTracing({ serviceName: config.serviceName, otlpEndpoint: config.otlpEndpoint });
-  life.add("tracing", tracing, (t) => t.shutdown());
+  const { logger, metrics, life } = startRuntime(config);
 
   // Created once; stopped in reverse order: HTTP intake first, then the clients it used.
   const redis = life.add("redis", createRedis(config.redisUrl), (r) => r.quit());

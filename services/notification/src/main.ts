@@ -1,28 +1,12 @@
 import { createTokenVerifier } from "@shop/identity";
 import { createKafka } from "@shop/kafka";
-import {
-  createLifecycle,
-  createLogger,
-  createMetricsRegistry,
-  createSql,
-  initTracing,
-  loadConfig,
-  runMain,
-} from "@shop/platform";
+import { loadConfig, openDatabase, runMain, startRuntime } from "@shop/platform";
 import { buildEventConsumer, buildHttpApp, buildNotificationService, settingsFromConfig } from "./app.js";
 import { configSpec } from "./config.js";
 
 runMain(async () => {
   const config = loadConfig(configSpec, process.env);
-  const logger = createLogger({ service: config.serviceName, level: config.logLevel });
-  const metrics = createMetricsRegistry(config.serviceName);
-  const life = createLifecycle(logger, config.shutdownTimeoutMs);
-  life.handleSignals();
-  life.add(
-    "tracing",
-    initTracing({ serviceName: config.serviceName, otlpEndpoint: config.otlpEndpoint }),
-    (t) => t.shutdown(),
-  );
+  const { logger, metrics, life } = startRuntime(config);
 
   const settings = settingsFromConfig(config, logger);
   const { transports } = settings;
@@ -35,11 +19,7 @@ runMain(async () => {
     t.telegram?.close?.();
   });
 
-  const sql = life.add(
-    "postgres",
-    createSql(config.databaseUrl, { max: config.databasePoolMax, applicationName: config.serviceName }),
-    (s) => s.end({ timeout: 5 }),
-  );
+  const sql = openDatabase(life, config);
 
   const service = buildNotificationService({
     logger,

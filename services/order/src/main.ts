@@ -1,15 +1,7 @@
 import { createTokenVerifier } from "@shop/identity";
 import { createKafka } from "@shop/kafka";
 import { createOutboxRelay } from "@shop/outbox";
-import {
-  createLifecycle,
-  createLogger,
-  createMetricsRegistry,
-  createSql,
-  initTracing,
-  loadConfig,
-  runMain,
-} from "@shop/platform";
+import { loadConfig, openDatabase, runMain, startRuntime } from "@shop/platform";
 import { buildGrpcServer, buildHttpApp, buildOrderDomain } from "./app.js";
 import { configSpec } from "./config.js";
 import { createProductCatalog } from "./data-access/product-catalog.js";
@@ -18,22 +10,10 @@ import { createStuckOrderSweeper } from "./entry-points/scheduler/stuck-order-sw
 
 runMain(async () => {
   const config = loadConfig(configSpec, process.env);
-  const logger = createLogger({ service: config.serviceName, level: config.logLevel });
-  const metrics = createMetricsRegistry(config.serviceName);
-  const life = createLifecycle(logger, config.shutdownTimeoutMs);
-  life.handleSignals();
-  life.add(
-    "tracing",
-    initTracing({ serviceName: config.serviceName, otlpEndpoint: config.otlpEndpoint }),
-    (t) => t.shutdown(),
-  );
+  const { logger, metrics, life } = startRuntime(config);
 
   // Clients first, so they are closed last.
-  const sql = life.add(
-    "postgres",
-    createSql(config.databaseUrl, { max: config.databasePoolMax, applicationName: config.serviceName }),
-    (s) => s.end({ timeout: 5 }),
-  );
+  const sql = openDatabase(life, config);
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: config.serviceName, logger });
   const catalog = life.add(
     "product-client",

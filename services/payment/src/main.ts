@@ -1,37 +1,17 @@
 import { createTokenVerifier } from "@shop/identity";
 import { createKafka } from "@shop/kafka";
 import { createOutboxRelay } from "@shop/outbox";
-import {
-  createLifecycle,
-  createLogger,
-  createMetricsRegistry,
-  createSql,
-  initTracing,
-  loadConfig,
-  runMain,
-} from "@shop/platform";
+import { loadConfig, openDatabase, runMain, startRuntime } from "@shop/platform";
 import { buildGrpcServer, buildHttpApp, buildPaymentDomain } from "./app.js";
 import { configSpec } from "./config.js";
 import { createPaymentEventsConsumer } from "./entry-points/kafka/payment-events-consumer.js";
 
 runMain(async () => {
   const config = loadConfig(configSpec, process.env);
-  const logger = createLogger({ service: config.serviceName, level: config.logLevel });
-  const metrics = createMetricsRegistry(config.serviceName);
-  const life = createLifecycle(logger, config.shutdownTimeoutMs);
-  life.handleSignals();
-  life.add(
-    "tracing",
-    initTracing({ serviceName: config.serviceName, otlpEndpoint: config.otlpEndpoint }),
-    (t) => t.shutdown(),
-  );
+  const { logger, metrics, life } = startRuntime(config);
 
   // Clients first, so they are closed last.
-  const sql = life.add(
-    "postgres",
-    createSql(config.databaseUrl, { max: config.databasePoolMax, applicationName: config.serviceName }),
-    (s) => s.end({ timeout: 5 }),
-  );
+  const sql = openDatabase(life, config);
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: config.serviceName, logger });
   const verifier = createTokenVerifier({ jwksUrl: config.authJwksUrl });
   const domain = buildPaymentDomain({

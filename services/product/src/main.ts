@@ -1,37 +1,16 @@
 import { createTokenVerifier } from "@shop/identity";
 import { createKafka } from "@shop/kafka";
 import { createOutbox, createOutboxRelay } from "@shop/outbox";
-import {
-  createLifecycle,
-  createLogger,
-  createMetricsRegistry,
-  createRedis,
-  createSql,
-  initTracing,
-  loadConfig,
-  runMain,
-} from "@shop/platform";
+import { createRedis, loadConfig, openDatabase, runMain, startRuntime } from "@shop/platform";
 import { buildGrpcServer, buildHttpApp, buildOrderConsumer, buildProductDeps } from "./app.js";
 import { configSpec } from "./config.js";
 
 runMain(async () => {
   const config = loadConfig(configSpec, process.env);
-  const logger = createLogger({ service: config.serviceName, level: config.logLevel });
-  const metrics = createMetricsRegistry(config.serviceName);
-  const life = createLifecycle(logger, config.shutdownTimeoutMs);
-  life.handleSignals();
-  life.add(
-    "tracing",
-    initTracing({ serviceName: config.serviceName, otlpEndpoint: config.otlpEndpoint }),
-    (t) => t.shutdown(),
-  );
+  const { logger, metrics, life } = startRuntime(config);
 
   // Clients first, so they are closed last.
-  const sql = life.add(
-    "postgres",
-    createSql(config.databaseUrl, { max: config.databasePoolMax, applicationName: config.serviceName }),
-    (s) => s.end({ timeout: 5 }),
-  );
+  const sql = openDatabase(life, config);
   const redis = life.add("redis", createRedis(config.redisUrl), async (r) => r.disconnect());
   // An unreachable Redis is a degraded cache, not a failure: log the change of state (not every
   // reconnect attempt) and keep serving from PostgreSQL.
