@@ -146,6 +146,10 @@ async function main() {
     progress.say(describe(result));
     return result;
   };
+  if (cfg.warmupSeconds > 0) {
+    progress.say(`warm-up: ${steps[0]}/s for ${cfg.warmupSeconds} s (not judged)`);
+    await runStep("warm-up", steps[0]!, cfg.warmupSeconds);
+  }
   const found = await findSustainableRate(
     steps,
     (rate) => runStep("step", rate, cfg.stepSeconds),
