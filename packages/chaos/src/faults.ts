@@ -3,6 +3,7 @@ import postgres from "postgres";
 import type { Observer } from "./observer.js";
 import type { OwnBroker, OwnRedis } from "./own-infra.js";
 import { type Random, sleep } from "./random.js";
+import type { Supervisor } from "./supervisor.js";
 
 export interface FaultRecord {
   /** Milliseconds since the scenario's load started. */
@@ -15,6 +16,7 @@ export interface FaultRecord {
 export interface FaultContext {
   stack: Stack;
   observer: Observer;
+  supervisor: Supervisor;
   random: Random;
   broker?: OwnBroker;
   redis?: OwnRedis;
@@ -28,29 +30,45 @@ export type Injector = (ctx: FaultContext) => Promise<void>;
 /** SIGKILL a service and start it again (waiting for its /readyz), as a supervisor would. */
 async function killAndRestart(ctx: FaultContext, name: ServiceName, detail?: string) {
   const service = ctx.stack.service(name);
-  await service.stop("SIGKILL");
-  ctx.record("SIGKILL", name, detail);
-  const started = Date.now();
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await service.start();
-      break;
-    } catch (err) {
-      // A start can fail while another fault is on; the supervisor tries again.
-      if (attempt >= 3) throw err;
-      await sleep(1_000);
+  await ctx.supervisor.expectDown(name, async () => {
+    await service.stop("SIGKILL");
+    ctx.record("SIGKILL", name, detail);
+    const started = Date.now();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await service.start();
+        break;
+      } catch (err) {
+        // A start can fail while another fault is on; try again, as a supervisor would.
+        if (attempt >= 3) throw err;
+        await sleep(1_000);
+      }
     }
-  }
-  ctx.record("restarted", name, `ready after ${Date.now() - started} ms`);
+    ctx.record("restarted", name, `ready after ${Date.now() - started} ms`);
+  });
 }
 
-/** kill -9 of a random service every few seconds, each restarted at once. */
+/**
+ * kill -9 of a random service every few seconds, each restarted at once. A restart can take
+ * a Kafka session timeout (the new member waits for the dead one to expire), so restarts run in
+ * the background and the next kill picks among the services that are up.
+ */
 export function killRandomServices(targets: ServiceName[], everyMs: [number, number]): Injector {
   return async (ctx) => {
-    while (ctx.loadRunning()) {
-      await sleep(ctx.random.int(everyMs[0], everyMs[1]));
-      if (!ctx.loadRunning()) break;
-      await killAndRestart(ctx, ctx.random.pick(targets));
+    const restarting = new Map<ServiceName, Promise<void>>();
+    try {
+      while (ctx.loadRunning()) {
+        await sleep(ctx.random.int(everyMs[0], everyMs[1]));
+        const up = targets.filter((t) => !restarting.has(t));
+        if (!ctx.loadRunning() || up.length === 0) continue;
+        const name = ctx.random.pick(up);
+        restarting.set(
+          name,
+          killAndRestart(ctx, name).finally(() => restarting.delete(name)),
+        );
+      }
+    } finally {
+      await Promise.all(restarting.values());
     }
   };
 }
@@ -167,5 +185,18 @@ export function restartPostgresServer(afterMs: number): Injector {
       ),
     );
     ctx.record("postgres restarted", `cluster ${version}/main`);
+  };
+}
+
+/** kill -9 of each of `names`, `gapMs` apart, each restarted at once (restarts overlap). */
+export function killServicesOnce(names: ServiceName[], afterMs: number, gapMs: number): Injector {
+  return async (ctx) => {
+    await sleep(afterMs);
+    const restarts: Promise<void>[] = [];
+    for (const [i, name] of names.entries()) {
+      if (i > 0) await sleep(gapMs);
+      restarts.push(killAndRestart(ctx, name));
+    }
+    await Promise.all(restarts);
   };
 }

@@ -13,3 +13,4 @@ export * from "./rig.js";
 export * from "./run-scenario.js";
 export * from "./scenarios.js";
 export * from "./seed.js";
+export * from "./supervisor.js";

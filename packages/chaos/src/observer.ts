@@ -23,13 +23,14 @@ export type Db = postgres.Sql;
  * Read-only probes of a running stack: a client of each service's database and a Kafka admin of
  * the stack's broker. Every probe may fail while a fault is on; callers retry.
  */
-export function createObserver(stack: Stack, brokers: string[]) {
+export function createObserver(stack: Stack, brokers: string[], topicPrefix = stack.topicPrefix) {
   const dbs = new Map<DbService, Db>();
+  // One connection each: the PostgreSQL server is shared, and its max_connections is small.
   for (const s of DB_SERVICES)
-    dbs.set(s, postgres(stack.databaseUrl(s)!, { max: 2, onnotice: () => {}, connect_timeout: 5 }));
+    dbs.set(s, postgres(stack.databaseUrl(s)!, { max: 1, onnotice: () => {}, connect_timeout: 5 }));
   const logger = createLogger({ service: "chaos", level: "silent" });
   const kafka: Kafka = createKafka({ brokers, clientId: `chaos-${stack.runId}`, logger });
-  const prefix = stack.topicPrefix;
+  const prefix = topicPrefix;
 
   const db = (s: DbService) => dbs.get(s)!;
 

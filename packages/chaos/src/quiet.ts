@@ -14,9 +14,14 @@ export interface QuietResult {
  * published, every consumer group committed up to the end of what it reads. Probes that fail
  * (a database or the broker still coming back) count as not quiet yet.
  */
-export async function waitForQuiet(observer: Observer, boundMs: number): Promise<QuietResult> {
+export async function waitForQuiet(
+  observer: Observer,
+  boundMs: number,
+  onProgress?: (line: string) => void,
+): Promise<QuietResult> {
   const started = Date.now();
   let open: string[] = ["not probed yet"];
+  let lastReport = started;
   for (;;) {
     try {
       open = [];
@@ -31,6 +36,10 @@ export async function waitForQuiet(observer: Observer, boundMs: number): Promise
     }
     if (open.length === 0) return { converged: true, ms: Date.now() - started, open };
     if (Date.now() - started > boundMs) return { converged: false, ms: Date.now() - started, open };
+    if (onProgress && Date.now() - lastReport >= 5_000) {
+      lastReport = Date.now();
+      onProgress(`  quiet wait ${((Date.now() - started) / 1000).toFixed(0)}s: ${open.join("; ")}`);
+    }
     await sleep(250);
   }
 }

@@ -5,6 +5,7 @@ import { startLoad } from "./load.js";
 import { waitForQuiet } from "./quiet.js";
 import { createRandom, type Random } from "./random.js";
 import type { Rig, RigOptions } from "./rig.js";
+import type { Crash } from "./supervisor.js";
 
 export interface Scenario {
   name: string;
@@ -37,6 +38,8 @@ export interface ScenarioReport {
   ordersInDatabase: number;
   outcomes: Record<string, number>;
   faults: FaultRecord[];
+  /** Services that died on their own (restarted by the supervisor); `at` from the load's start. */
+  crashes: Crash[];
   faultsInjected: number;
   loadMs: number;
   convergeMs: number;
@@ -60,10 +63,12 @@ export async function runScenario(rig: Rig, scenario: Scenario, cfg: RunConfig):
   const say = cfg.onProgress ?? (() => {});
   const faults: FaultRecord[] = [];
   const started = Date.now();
+  const crashesBefore = rig.supervisor.crashes.length;
   const load = startLoad({ api: rig.api, shop: rig.shop, random, ratePerSecond: cfg.ratePerSecond });
   const ctx: FaultContext = {
     stack: rig.stack,
     observer: rig.observer,
+    supervisor: rig.supervisor,
     random,
     broker: rig.broker,
     redis: rig.redis,
@@ -101,8 +106,11 @@ export async function runScenario(rig: Rig, scenario: Scenario, cfg: RunConfig):
   const stats = load.stats;
   say(`  load done: ${stats.attempted} tried, ${stats.accepted} accepted; waiting for quiet`);
 
-  const quiet = await waitForQuiet(rig.observer, cfg.quietBoundMs);
+  const quiet = await waitForQuiet(rig.observer, cfg.quietBoundMs, say);
   const audit = await auditEvents(rig.observer);
+  say(
+    `  quiet after ${(quiet.ms / 1000).toFixed(1)} s; ${audit.messages} saga messages read; checking invariants`,
+  );
   const checks: Check[] = [
     {
       name: `every saga converged within ${cfg.convergeTargetMs / 1000} s after the faults and the load`,
@@ -121,6 +129,18 @@ export async function runScenario(rig: Rig, scenario: Scenario, cfg: RunConfig):
     })),
   ];
   if (scenario.afterQuiet) checks.push(...(await scenario.afterQuiet(rig, random)));
+  const crashes = rig.supervisor.crashes.slice(crashesBefore);
+  checks.push({
+    name: "no service crashed on its own",
+    ok: crashes.length === 0,
+    detail:
+      crashes.length === 0
+        ? "none"
+        : crashes
+            .slice(0, 3)
+            .map((c) => `${c.service} at ${((c.at - started) / 1000).toFixed(1)} s: ${c.cause}`)
+            .join("; ") + (crashes.length > 3 ? `; ... (${crashes.length} in all)` : ""),
+  });
 
   const outcomes = await rig.observer.db("order")`
     select case when status = 'CANCELLED' then 'CANCELLED ' || cancel_reason else status end as outcome,
@@ -138,6 +158,7 @@ export async function runScenario(rig: Rig, scenario: Scenario, cfg: RunConfig):
     ordersInDatabase: Object.values(outcomeCounts).reduce((a, b) => a + b, 0),
     outcomes: outcomeCounts,
     faults,
+    crashes: crashes.map((c) => ({ ...c, at: c.at - started })),
     faultsInjected: faults.filter((f) => !HEALING.has(f.kind)).length,
     loadMs: stats.durationMs,
     convergeMs: quiet.ms,

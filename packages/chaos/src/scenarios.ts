@@ -36,7 +36,7 @@ export const SCENARIOS: Scenario[] = [
   {
     name: "kill-9",
     title: "kill -9 of a random service (order, product, payment, notification, gateway) every few seconds",
-    inject: killRandomServices(["order", "product", "payment", "notification", "gateway"], [2_000, 6_000]),
+    inject: killRandomServices(["order", "product", "payment", "notification", "gateway"], [3_000, 8_000]),
   },
   {
     name: "broker-outage",

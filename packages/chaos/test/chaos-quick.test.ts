@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { killServicesOnce, noFault, terminateDbConnections } from "../src/faults.js";
+import { summaryLine } from "../src/report.js";
+import { openRig, type Rig } from "../src/rig.js";
+import { type RunConfig, runScenario, type ScenarioReport } from "../src/run-scenario.js";
+import { replayChangesNothing } from "../src/scenarios.js";
+
+// `make chaos-quick`: a few short fault scenarios on one stack, every invariant checked after each.
+// The full set at scale is `make chaos` (src/cli.ts).
+let rig: Rig;
+const cfg = (orders: number, ratePerSecond: number): RunConfig => ({
+  orders,
+  ratePerSecond,
+  convergeTargetMs: 30_000,
+  quietBoundMs: 60_000,
+  seed: 7,
+  onProgress: (line) => console.log(line),
+});
+
+function expectAllInvariants(report: ScenarioReport) {
+  console.log(summaryLine(report));
+  expect(report.checks.filter((c) => !c.ok)).toEqual([]);
+  expect(report.ordersAccepted).toBeGreaterThan(0);
+}
+
+beforeAll(async () => {
+  rig = await openRig({ seed: { customers: 4, plentiful: 3, scarce: 2, scarceStock: 15 } });
+}, 120_000);
+afterAll(async () => {
+  await rig?.close();
+}, 60_000);
+
+describe("the saga under faults", () => {
+  it("when order and product are killed with SIGKILL under load and restarted, then every saga converges and every invariant holds", async () => {
+    const report = await runScenario(
+      rig,
+      {
+        name: "quick-kill-9",
+        title: "kill -9 of order, then product",
+        inject: killServicesOnce(["order", "product"], 2_000, 1_500),
+      },
+      cfg(100, 4),
+    );
+    expect(report.faultsInjected).toBe(2);
+    expectAllInvariants(report);
+  });
+
+  it("when every database connection of the stack is terminated again and again under load, then every invariant holds", async () => {
+    const report = await runScenario(
+      rig,
+      {
+        name: "quick-pg-terminate",
+        title: "PostgreSQL connections terminated",
+        inject: terminateDbConnections([800, 1_500]),
+      },
+      cfg(30, 5),
+    );
+    expect(report.faultsInjected).toBeGreaterThan(1);
+    expectAllInvariants(report);
+  });
+
+  it("when every saga topic is replayed from offset 0, then no row of the saga's state changes", async () => {
+    const report = await runScenario(
+      rig,
+      {
+        name: "quick-replay",
+        title: "replay every saga topic",
+        inject: noFault,
+        afterQuiet: replayChangesNothing,
+      },
+      cfg(20, 10),
+    );
+    expect(report.checks.some((c) => c.name.startsWith("replaying every saga topic"))).toBe(true);
+    expectAllInvariants(report);
+  });
+});
