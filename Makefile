@@ -72,7 +72,7 @@ clean-test-dbs: ## drop databases left by interrupted test runs
 
 test: install infra clean-test-dbs ## every test, against real PostgreSQL, Redis and Kafka
 	@rm -f packages/*/test-results.json services/*/test-results.json
-	@pnpm turbo test --concurrency=$(TEST_CONCURRENCY) --output-logs=new-only
+	@pnpm turbo test --continue --concurrency=$(TEST_CONCURRENCY) --output-logs=new-only
 
 lint: install ## biome: lint and format check
 	@pnpm biome check .

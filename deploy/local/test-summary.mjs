@@ -22,6 +22,8 @@ for (const group of ["packages", "services"]) {
       (s) => s.status === "failed" && s.assertionResults.length === 0,
     );
     failed += brokenSuites.length;
+    // A run that failed without a failing test (no test files, a crashed worker) still fails.
+    if (r.success === false && r.numFailedTests === 0 && brokenSuites.length === 0) failed += 1;
   }
 }
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
