@@ -263,9 +263,14 @@ function writeStepsChart(steps: SagaStepResult[]) {
 
 async function profileRun(rate: number): Promise<NonNullable<BenchReport["profile"]>> {
   const dir = `${outDir}/profiles`;
-  progress.say(`profiling: a stack under the CPU profiler at ${rate}/s for ${cfg.profileSeconds} s`);
+  progress.say(
+    `profiling: a stack under the CPU profiler at ${rate}/s for ${cfg.profileSeconds} s, then the read path`,
+  );
   const { stack, pids } = await startBenchStack(dir);
   stoppers.push(() => stack.stop());
+  const toggleProfilers = () => {
+    for (const pid of Object.values(pids)) if (pid) process.kill(pid, "SIGUSR2");
+  };
   const session = await openSagaSession({
     gatewayUrl: stack.gatewayUrl,
     admin: stack.admin,
@@ -279,28 +284,47 @@ async function profileRun(rate: number): Promise<NonNullable<BenchReport["profil
     progress,
   });
   stoppers.push(() => session.close());
+  const step = (label: string, durationMs: number) =>
+    session.load.runStep({
+      label,
+      rate,
+      durationMs,
+      maxOutstanding: cfg.maxOutstanding,
+      drainMs: cfg.drainSeconds * 1000,
+    });
   // Warm up at the same rate first, so the profile shows steady state rather than JIT compilation.
-  await session.load.runStep({
-    label: "profile warm-up",
-    rate,
-    durationMs: 5_000,
-    maxOutstanding: cfg.maxOutstanding,
-    drainMs: cfg.drainSeconds * 1000,
+  await step("profile warm-up", 5_000);
+  toggleProfilers();
+  progress.say(describe(await step("profile", cfg.profileSeconds * 1000)));
+  toggleProfilers();
+  // Second profile of every process: the read path at full speed (what the gateway adds to a read).
+  await measureReadPath({
+    gatewayUrl: stack.gatewayUrl,
+    productId: session.productIds[0]!,
+    connections: cfg.readConnections,
+    durationMs: 2_000,
+    skipBare: true,
   });
-  for (const pid of Object.values(pids)) if (pid) process.kill(pid, "SIGUSR2");
-  const result = await session.load.runStep({
-    label: "profile",
-    rate,
-    durationMs: cfg.profileSeconds * 1000,
-    maxOutstanding: cfg.maxOutstanding,
-    drainMs: cfg.drainSeconds * 1000,
+  toggleProfilers();
+  await measureReadPath({
+    gatewayUrl: stack.gatewayUrl,
+    productId: session.productIds[0]!,
+    connections: cfg.readConnections,
+    durationMs: cfg.readSeconds * 1000,
+    skipBare: true,
   });
-  progress.say(describe(result));
-  // The profiles are written when the processes exit.
+  toggleProfilers();
+  // Give the processes a moment to write the profiles before they are stopped.
+  await new Promise((r) => setTimeout(r, 1_000));
   await stopAll();
   const services: Record<string, ReturnType<typeof summariseDirectory>> = {};
-  for (const name of SERVICE_NAMES) services[name] = summariseDirectory(`${dir}/${name}`);
-  return { rate, seconds: cfg.profileSeconds, services };
+  const readPath: Record<string, ReturnType<typeof summariseDirectory>> = {};
+  for (const name of SERVICE_NAMES) {
+    services[name] = summariseDirectory(`${dir}/${name}`, 15, 1);
+    if (name === "gateway" || name === "product")
+      readPath[name] = summariseDirectory(`${dir}/${name}`, 15, 2);
+  }
+  return { rate, seconds: cfg.profileSeconds, services, readPath, readSeconds: cfg.readSeconds };
 }
 
 main()

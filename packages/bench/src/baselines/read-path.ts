@@ -3,6 +3,7 @@ import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { type ClosedLoopResult, runClosedLoop } from "../load/closed-loop.js";
 import { createHttpClient } from "../load/http-client.js";
+import { summarise } from "../stats/percentiles.js";
 
 export interface ReadPathResult {
   path: string;
@@ -51,6 +52,8 @@ export async function measureReadPath(opts: {
   productId: string;
   connections: number;
   durationMs: number;
+  /** Only load the gateway (the bare server's figures are then zero). */
+  skipBare?: boolean;
 }): Promise<ReadPathResult> {
   const path = `/api/v1/products/${opts.productId}`;
   const probe = createHttpClient(opts.gatewayUrl, { connections: 1, timeoutMs: 10_000 });
@@ -58,13 +61,22 @@ export async function measureReadPath(opts: {
   await probe.close();
   if (sample.status !== 200) throw new Error(`GET ${path}: HTTP ${sample.status}`);
 
-  const bareServer = await startBareServer(JSON.stringify(sample.body));
-  let bare: ClosedLoopResult;
-  try {
-    bare = await measure(`http://127.0.0.1:${bareServer.port}`, path, opts.connections, opts.durationMs);
-  } finally {
-    bareServer.child.kill("SIGTERM");
-    await once(bareServer.child, "exit");
+  let bare: ClosedLoopResult = {
+    connections: opts.connections,
+    seconds: 0,
+    requests: 0,
+    errors: 0,
+    perSecond: 0,
+    latencyMs: summarise([]),
+  };
+  if (!opts.skipBare) {
+    const bareServer = await startBareServer(JSON.stringify(sample.body));
+    try {
+      bare = await measure(`http://127.0.0.1:${bareServer.port}`, path, opts.connections, opts.durationMs);
+    } finally {
+      bareServer.child.kill("SIGTERM");
+      await once(bareServer.child, "exit");
+    }
   }
   const gateway = await measure(opts.gatewayUrl, path, opts.connections, opts.durationMs);
   return { path, bare, gateway, ratio: gateway.perSecond / bare.perSecond };

@@ -113,10 +113,13 @@ export function summariseProfile(profile: CpuProfile, top = 15): ProfileSummary 
   };
 }
 
-/** The summary of the newest .cpuprofile in a directory (one per process run). */
-export function summariseDirectory(dir: string, top = 15): ProfileSummary | undefined {
+/**
+ * The summary of one .cpuprofile in a directory: the `nth` profile a process wrote
+ * (`<pid>-<n>.cpuprofile`) when given, else the last file by name.
+ */
+export function summariseDirectory(dir: string, top = 15, nth?: number): ProfileSummary | undefined {
   const files = readdirSync(dir)
-    .filter((f) => f.endsWith(".cpuprofile"))
+    .filter((f) => f.endsWith(".cpuprofile") && (nth === undefined || f.endsWith(`-${nth}.cpuprofile`)))
     .sort();
   const newest = files.at(-1);
   if (!newest) return undefined;

@@ -267,11 +267,25 @@ export function renderMarkdown(r: BenchReport): string {
   else if ("skipped" in p) out.push(`Skipped: ${p.skipped}`, "");
   else {
     out.push(
-      `Every service under the V8 CPU profiler (a separate stack; profiling starts after a 5 s warm-up and runs through shutdown) at ${p.rate}/s for ${p.seconds} s; self time per function, top first.`,
+      `Every service under the V8 CPU profiler (a separate stack; profiling starts after a 5 s warm-up) while orders arrive at ${p.rate}/s for ${p.seconds} s; self time per function, top first. ` +
+        "On a shared machine a descheduled thread still counts as busy in the function it was in, so shares of native calls such as `writeBuffer` (socket writes) grow with the load average.",
       "",
     );
     for (const [name, summary] of Object.entries(p.services)) {
       out.push(summary ? profileSummaryMarkdown(name, summary) : `#### ${name}\n\nno profile written\n`);
+    }
+    out.push(
+      `### Read path profiles`,
+      "",
+      `The same stack, \`GET /api/v1/products/:id\` through the gateway at full speed (closed loop, ${r.settings.readConnections} connections) for ${p.readSeconds} s.`,
+      "",
+    );
+    for (const [name, summary] of Object.entries(p.readPath)) {
+      out.push(
+        summary
+          ? profileSummaryMarkdown(`${name} (read path)`, summary)
+          : `#### ${name}\n\nno profile written\n`,
+      );
     }
   }
   return `${out.join("\n")}\n`;

@@ -39,7 +39,14 @@ export interface BenchReport {
   ordersAfterSustained: Record<string, number> | Failed | undefined;
   rss: { idle: Record<string, number | undefined>; sustained: Record<string, RssSummary> | undefined };
   profile:
-    | { rate: number; seconds: number; services: Record<string, ProfileSummary | undefined> }
+    | {
+        rate: number;
+        seconds: number;
+        services: Record<string, ProfileSummary | undefined>;
+        /** Gateway and product while the read path ran at full speed. */
+        readPath: Record<string, ProfileSummary | undefined>;
+        readSeconds: number;
+      }
     | Failed
     | { skipped: string }
     | undefined;
