@@ -16,6 +16,7 @@ import { summariseDirectory } from "./profile/summarise.js";
 import { startDbWaitSampler } from "./report/db-wait-sampler.js";
 import { kafkaVersion, machineInfo, postgresInfo } from "./report/machine.js";
 import { renderMarkdown } from "./report/markdown.js";
+import { readMemoryBreakdown } from "./report/memory-breakdown.js";
 import { createProgress } from "./report/progress.js";
 import type { BenchReport, Failed } from "./report/report.js";
 import { readRssMb, startRssSampler } from "./report/rss-sampler.js";
@@ -77,6 +78,7 @@ async function main() {
     readPath: undefined,
     dbActivity: undefined,
     dbActivityFailures: undefined,
+    memory: undefined,
     ordersAfterSustained: undefined,
     database: undefined,
     steps: [],
@@ -94,6 +96,7 @@ async function main() {
   let topicPrefix = cfg.topicPrefix;
   let pids: Record<string, number | undefined> = {};
   let databases: Record<string, string> = {};
+  let httpPorts: Record<string, number> = {};
   if (!gatewayUrl) {
     progress.say("starting the stack (six services, own databases and topics)");
     const started = await startBenchStack();
@@ -103,6 +106,7 @@ async function main() {
     topicPrefix = started.stack.topicPrefix;
     pids = started.pids;
     databases = started.databases;
+    httpPorts = started.httpPorts;
   }
   const session = await openSagaSession({
     gatewayUrl,
@@ -165,6 +169,7 @@ async function main() {
   const waits = Object.keys(databases).length ? startDbWaitSampler(pgServerUrl(), databases) : undefined;
   const sustained = await runStep("sustained", sustainRate, cfg.sustainSeconds);
   const rss = sampler.stop();
+  report.memory = await readMemoryBreakdown(httpPorts);
   report.dbActivity = await waits?.stop();
   if (databases.order)
     report.ordersAfterSustained = await ordersByStatus(databases.order).catch(() => undefined);

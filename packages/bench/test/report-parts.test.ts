@@ -102,3 +102,19 @@ describe("svg chart", () => {
     expect(svg.trim().endsWith("</svg>")).toBe(true);
   });
 });
+
+describe("memory metrics", () => {
+  it("when a Prometheus text has the default Node metrics, then heap and RSS come out in MB", async () => {
+    const { parseMemoryMetrics } = await import("../src/report/memory-breakdown.js");
+    const m = parseMemoryMetrics(
+      [
+        "# HELP process_resident_memory_bytes Resident memory size in bytes.",
+        "process_resident_memory_bytes 157286400",
+        'nodejs_heap_size_used_bytes{service="x"} 52428800',
+        "nodejs_heap_size_total_bytes 62914560",
+        "nodejs_external_memory_bytes 1.048576e+7",
+      ].join("\n"),
+    );
+    expect(m).toEqual({ rssMb: 150, heapUsedMb: 50, heapTotalMb: 60, externalMb: 10 });
+  });
+});

@@ -248,13 +248,23 @@ export function renderMarkdown(r: BenchReport): string {
   const rss = r.rss.sustained;
   out.push(
     table(
-      ["service", "idle MB", "sustained max MB", "sustained mean MB", "samples"],
+      [
+        "service",
+        "after start MB",
+        "sustained max MB",
+        "sustained mean MB",
+        "samples",
+        "at end: heap used / heap total / external MB",
+      ],
       Object.entries(r.rss.idle).map(([n, idle]) => [
         n,
         f(idle),
         f(rss?.[n]?.maxMb),
         f(rss?.[n]?.meanMb),
         rss?.[n]?.samples ?? 0,
+        r.memory?.[n]
+          ? `${f(r.memory[n].heapUsedMb)} / ${f(r.memory[n].heapTotalMb)} / ${f(r.memory[n].externalMb)}`
+          : "n/a",
       ]),
     ),
     "",

@@ -6,6 +6,7 @@ import type { ProfileSummary } from "../profile/summarise.js";
 import type { SagaStepResult } from "../saga/saga-load.js";
 import type { WaitSample } from "./db-wait-sampler.js";
 import type { MachineInfo } from "./machine.js";
+import type { MemoryBreakdown } from "./memory-breakdown.js";
 import type { RssSummary } from "./rss-sampler.js";
 
 export type Failed = { error: string };
@@ -37,6 +38,8 @@ export interface BenchReport {
   dbActivityFailures: { failures: number; lastError: string } | undefined;
   /** Orders by status once the sustained run was over (its drain wait included). */
   ordersAfterSustained: Record<string, number> | Failed | undefined;
+  /** Heap and external memory of each service at the end of the sustained run (its /metrics). */
+  memory: Record<string, MemoryBreakdown> | undefined;
   rss: { idle: Record<string, number | undefined>; sustained: Record<string, RssSummary> | undefined };
   profile:
     | {

@@ -46,5 +46,6 @@ export async function startBenchStack(profileDir?: string) {
     const url = stack.databaseUrl(s);
     if (url) databases[s] = url;
   }
-  return { stack, pids, databases };
+  const httpPorts = Object.fromEntries(SERVICE_NAMES.map((s) => [s, stack.service(s).httpPort]));
+  return { stack, pids, databases, httpPorts };
 }
