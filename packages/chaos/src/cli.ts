@@ -5,7 +5,7 @@
  *
  *   CHAOS_SCENARIOS            comma-separated names (default: all); or --scenarios=a,b
  *   CHAOS_ORDERS_PER_SCENARIO  orders to place per scenario (default 1430: ~10,000 in all); or --orders=N
- *   CHAOS_RATE                 orders per second (default 15); or --rate=N
+ *   CHAOS_RATE                 orders per second (default 8: what this 2-core machine sustains); or --rate=N
  *   CHAOS_SEED                 seed of the order mix and the fault choices (default: time)
  *   CHAOS_CONVERGE_TARGET_MS   convergence target after the last fault (default 30000)
  *   CHAOS_QUIET_BOUND_MS       longest wait for quiet before checking anyway (default 120000)
@@ -51,7 +51,7 @@ async function main() {
   const selected = wanted ? all.filter((s) => wanted.includes(s.name)) : all;
   const cfg: RunConfig = {
     orders: positive("CHAOS_ORDERS_PER_SCENARIO", option("orders", "CHAOS_ORDERS_PER_SCENARIO"), 1430),
-    ratePerSecond: positive("CHAOS_RATE", option("rate", "CHAOS_RATE"), 15),
+    ratePerSecond: positive("CHAOS_RATE", option("rate", "CHAOS_RATE"), 8),
     convergeTargetMs: positive("CHAOS_CONVERGE_TARGET_MS", process.env.CHAOS_CONVERGE_TARGET_MS, 30_000),
     quietBoundMs: positive("CHAOS_QUIET_BOUND_MS", process.env.CHAOS_QUIET_BOUND_MS, 120_000),
     seed: positive("CHAOS_SEED", process.env.CHAOS_SEED, Date.now() % 1_000_000_007),
