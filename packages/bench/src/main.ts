@@ -8,7 +8,7 @@ import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { createLogger } from "@shop/platform";
 import { kafkaBrokers, pgServerUrl, SERVICE_NAMES } from "@shop/testkit";
 import postgres from "postgres";
-import { runPgbenchCeiling } from "./baselines/pgbench.js";
+import { runPgbenchCeiling, writeScriptWithoutNotify } from "./baselines/pgbench.js";
 import { measureReadPath } from "./baselines/read-path.js";
 import { loadConfig } from "./config.js";
 import { findSustainableRate, judgeStep, rateSteps } from "./load/rate-plan.js";
@@ -78,9 +78,11 @@ async function main() {
     readPath: undefined,
     dbActivity: undefined,
     dbActivityFailures: undefined,
+    capacity: undefined,
     memory: undefined,
     ordersAfterSustained: undefined,
     database: undefined,
+    databaseWithoutNotify: undefined,
     steps: [],
     sustainableRate: 0,
     sustained: undefined,
@@ -161,6 +163,25 @@ async function main() {
   );
   report.steps = found.results;
   report.sustainableRate = found.best;
+  const above = steps.slice(found.results.length);
+  if (cfg.capacityProbe && found.results.at(-1)?.verdict.sustainable === false && above.length > 0) {
+    // Throughput without the latency limit: where completions stop keeping up with arrivals.
+    progress.say("capacity probe: the steps go on with the p99 limit lifted");
+    const failedRate = found.results.at(-1)!;
+    const capacity = await findSustainableRate(above, (rate) => runStep("capacity", rate, cfg.stepSeconds), {
+      ...cfg.limits,
+      p99Ms: Number.POSITIVE_INFINITY,
+    });
+    const passedAtFailure = failedRate.verdict.reasons.every((r) => r.startsWith("p99"));
+    report.capacity = {
+      rate: capacity.best || (passedAtFailure ? failedRate.rate : 0),
+      steps: capacity.results,
+    };
+  }
+
+  const left = await session.load.settle(60_000, session.load.accepted());
+  if (left > 0)
+    progress.say(`${left} sagas of the steps still unfinished after 60 s; the sustained run starts anyway`);
 
   // 4. The sustained run at the best rate (the lowest step when none held, to still show where it stands).
   const sustainRate = found.best || steps[0]!;

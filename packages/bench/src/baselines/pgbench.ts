@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { createTestDatabase } from "@shop/testkit";
 import postgres from "postgres";
@@ -39,6 +39,20 @@ function migrationUpSql(service: string): string {
     .join("\n");
 }
 
+/**
+ * The saga script without its `pg_notify` calls, written to `path`: the difference between the two
+ * ceilings is what the outbox wake-ups cost the database (PostgreSQL serialises the commits of
+ * notifying transactions on one cluster-wide lock).
+ */
+export function writeScriptWithoutNotify(path: string): string {
+  const text = readFileSync(PGBENCH_SCRIPT, "utf8")
+    .split("\n")
+    .filter((line) => !line.startsWith("select pg_notify("))
+    .join("\n");
+  writeFileSync(path, text);
+  return path;
+}
+
 /** True when pgbench runs; the bench reports the ceiling as skipped otherwise. */
 export async function pgbenchAvailable(): Promise<boolean> {
   try {
@@ -59,6 +73,8 @@ export async function runPgbenchCeiling(opts: {
   seconds: number;
   products: number;
   users: number;
+  /** Another script than sql/saga.pgbench.sql (e.g. a variant written by the harness). */
+  script?: string;
 }): Promise<PgbenchResult> {
   if (!(await pgbenchAvailable())) {
     return {
@@ -88,7 +104,7 @@ export async function runPgbenchCeiling(opts: {
     const args = [
       "-n",
       "-f",
-      PGBENCH_SCRIPT,
+      opts.script ?? PGBENCH_SCRIPT,
       "-c",
       String(opts.clients),
       "-j",

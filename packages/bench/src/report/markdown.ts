@@ -130,6 +130,17 @@ export function renderMarkdown(r: BenchReport): string {
     "",
     `**Highest sustainable rate: ${r.sustainableRate}/s.**`,
     "",
+    ...(r.capacity
+      ? [
+          `Capacity probe (p99 limit lifted, completions and errors still judged): ${r.capacity.steps
+            .map(
+              (s) =>
+                `${s.rate}/s -> ${f(s.completedPerSecond, 1)} completed/s, p99 ${f(s.latencyMs.p99)} ms${s.verdict.sustainable ? "" : ` (${s.verdict.reasons.join("; ")})`}`,
+            )
+            .join("; ")}. **The saga keeps up with ${r.capacity.rate}/s when latency is not judged.**`,
+          "",
+        ]
+      : []),
     `![latency by rate](${r.files.stepsChart})`,
     "",
   );
@@ -216,6 +227,15 @@ export function renderMarkdown(r: BenchReport): string {
         : "",
       "",
     );
+    const nn = r.databaseWithoutNotify;
+    if (nn && !isFailed(nn) && !("skipped" in nn)) {
+      out.push(
+        `The same script without its ${"`pg_notify`"} calls (the outbox and notification wake-ups): **${f(nn.sagasPerSecond, 1)} sagas/s**, ` +
+          `${pct(nn.sagasPerSecond / db.sagasPerSecond - 1)} against the script with them. PostgreSQL serialises the commits of ` +
+          "notifying transactions on one cluster-wide lock held through the commit's WAL flush.",
+        "",
+      );
+    } else if (nn && isFailed(nn)) out.push(`Without pg_notify: failed (${nn.error}).`, "");
   }
 
   out.push("## Gateway read path", "");

@@ -30,8 +30,12 @@ export interface BenchReport {
   settings: Omit<BenchConfig, "adminPassword"> & { stack: string; serviceEnv: unknown; env: unknown };
   readPath: ReadPathResult | Failed | undefined;
   database: PgbenchResult | Failed | undefined;
+  /** The same script without its pg_notify calls. */
+  databaseWithoutNotify: PgbenchResult | Failed | undefined;
   steps: (SagaStepResult & { verdict: Verdict })[];
   sustainableRate: number;
+  /** Highest rate the saga kept up with when only completions and errors counted (p99 ignored). */
+  capacity: { rate: number; steps: (SagaStepResult & { verdict: Verdict })[] } | undefined;
   sustained: (SagaStepResult & { verdict: Verdict }) | undefined;
   /** What the services' database connections were doing during the sustained run. */
   dbActivity: WaitSample[] | undefined;
