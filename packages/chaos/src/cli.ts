@@ -15,7 +15,7 @@
 import { fileURLToPath } from "node:url";
 import { restartPostgresServer } from "./faults.js";
 import { type RunReport, summaryLine, writeReport } from "./report.js";
-import { openRig } from "./rig.js";
+import { openRig, type Rig } from "./rig.js";
 import { type RunConfig, runScenario, type Scenario } from "./run-scenario.js";
 import { SCENARIOS } from "./scenarios.js";
 
@@ -33,7 +33,23 @@ function positive(name: string, raw: string | undefined, fallback: number): numb
   return n;
 }
 
+let current: Rig | undefined;
+
+/** Ctrl-C or a bug of the harness must not leave a stack's processes and databases behind. */
+function closeOnExit() {
+  const bail = (code: number) => async (reason?: unknown) => {
+    if (reason instanceof Error) console.error(reason);
+    await current?.close().catch(() => {});
+    process.exit(code);
+  };
+  process.once("SIGINT", bail(130));
+  process.once("SIGTERM", bail(143));
+  process.once("unhandledRejection", bail(1));
+  process.once("uncaughtException", bail(1));
+}
+
 async function main() {
+  closeOnExit();
   const all: Scenario[] = [...SCENARIOS];
   if (process.env.CHAOS_RESTART_POSTGRES === "1")
     all.push({
@@ -73,6 +89,7 @@ async function main() {
       return undefined;
     });
     if (!rig) continue;
+    current = rig;
     try {
       const report = await runScenario(rig, scenario, {
         ...cfg,
@@ -87,6 +104,7 @@ async function main() {
       console.log(`${scenario.name}: ERROR ${(err as Error).message} (logs: ${rig.stack.logDir})`);
     } finally {
       await rig.close();
+      current = undefined;
     }
   }
   run.finishedAt = new Date().toISOString();
