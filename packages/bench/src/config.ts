@@ -16,6 +16,8 @@ export interface BenchConfig {
   stepSeconds: number;
   sustainSeconds: number;
   drainSeconds: number;
+  /** Longest wait before a step for the services' consumers to empty their backlog. */
+  settleSeconds: number;
   /** Load before the first step, not judged: JIT compilation and connection set-up stay out of the steps. */
   warmupSeconds: number;
   maxOutstanding: number;
@@ -61,6 +63,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): BenchConfig {
     stepSeconds: num(env, "BENCH_STEP_SECONDS", quick ? 8 : 20),
     sustainSeconds: num(env, "BENCH_SUSTAIN_SECONDS", quick ? 15 : 60),
     drainSeconds: num(env, "BENCH_DRAIN_SECONDS", quick ? 5 : 10),
+    settleSeconds: num(env, "BENCH_SETTLE_SECONDS", quick ? 30 : 90),
     warmupSeconds: num(env, "BENCH_WARMUP_SECONDS", quick ? 3 : 5),
     maxOutstanding: num(env, "BENCH_MAX_OUTSTANDING", 5_000),
     connections: num(env, "BENCH_CONNECTIONS", 64),

@@ -137,11 +137,27 @@ async function main() {
   report.database = await runPgbenchCeiling({ ...cfg.pgbench, products: cfg.products, users: 1_000 }).catch(
     failed,
   );
+  if (cfg.pgbench.withoutNotify) {
+    progress.say(`database ceiling without pg_notify: pgbench, ${cfg.pgbench.seconds} s`);
+    report.databaseWithoutNotify = await runPgbenchCeiling({
+      ...cfg.pgbench,
+      products: cfg.products,
+      users: 1_000,
+      script: writeScriptWithoutNotify(`${outDir}/saga-without-notify.pgbench.sql`),
+    }).catch(failed);
+  }
 
   // 3. Step the arrival rate up until a limit breaks.
   const steps = rateSteps(cfg.rates, cfg.maxRate);
   const runStep = async (label: string, rate: number, seconds: number) => {
     await refreshTokens(session.api, session.customers);
+    // Each step starts on an empty pipeline: a backlog from the step before would be measured twice.
+    const left = await session.settle(cfg.settleSeconds * 1000);
+    if (left !== 0) {
+      progress.say(
+        `consumers still ${left < 0 ? "unreadable" : `${left} messages behind`}; ${label} starts anyway`,
+      );
+    }
     const result = await session.load.runStep({
       label,
       rate,
@@ -178,10 +194,6 @@ async function main() {
       steps: capacity.results,
     };
   }
-
-  const left = await session.load.settle(60_000, session.load.accepted());
-  if (left > 0)
-    progress.say(`${left} sagas of the steps still unfinished after 60 s; the sustained run starts anyway`);
 
   // 4. The sustained run at the best rate (the lowest step when none held, to still show where it stands).
   const sustainRate = found.best || steps[0]!;

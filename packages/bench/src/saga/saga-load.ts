@@ -78,8 +78,6 @@ export function createSagaLoad(deps: SagaLoadDeps) {
   const pending = new Map<number, Pending>();
   /** Terminal events that beat their order's HTTP response to the bench. */
   const early = new Map<number, TerminalEvent>();
-  let terminalSeen = 0;
-  let acceptedTotal = 0;
 
   function complete(p: Pending, e: TerminalEvent) {
     const latency = e.receivedAt - p.scheduledAt;
@@ -98,7 +96,6 @@ export function createSagaLoad(deps: SagaLoadDeps) {
   }
 
   function onTerminal(e: TerminalEvent) {
-    terminalSeen += 1;
     const p = pending.get(e.orderId);
     if (!p) {
       early.set(e.orderId, e);
@@ -122,7 +119,6 @@ export function createSagaLoad(deps: SagaLoadDeps) {
         return;
       }
       step.accepted += 1;
-      acceptedTotal += 1;
       step.acceptLatencies.push(performance.now() - scheduledAt);
       const id = reply.body.id;
       const seen = early.get(id);
@@ -240,17 +236,7 @@ export function createSagaLoad(deps: SagaLoadDeps) {
     };
   }
 
-  /**
-   * Waits until the sagas of earlier steps that were given up on have finished too (or `maxMs`
-   * passed), so a backlog does not spill into the next measurement. Returns how many are left.
-   */
-  async function settle(maxMs: number, expected: number): Promise<number> {
-    const deadline = performance.now() + maxMs;
-    while (performance.now() < deadline && terminalSeen < expected) await sleep(200);
-    return Math.max(0, expected - terminalSeen);
-  }
-
-  return { onTerminal, runStep, settle, accepted: () => acceptedTotal };
+  return { onTerminal, runStep };
 }
 
 function timeline(step: StepState, startedAt: number): TimelinePoint[] {

@@ -1,6 +1,7 @@
 import type { Logger } from "@shop/platform";
 import { createHttpClient, type HttpClient } from "../load/http-client.js";
 import type { Progress } from "../report/progress.js";
+import { waitForConsumers } from "./consumer-lag.js";
 import { createSagaLoad } from "./saga-load.js";
 import { createProducts, login, registerCustomers } from "./seed.js";
 import { startTerminalWatcher } from "./terminal-watcher.js";
@@ -41,6 +42,8 @@ export async function openSagaSession(opts: {
     customers,
     productIds,
     load,
+    /** Waits for the services' consumers to drain their backlog; returns the messages left. */
+    settle: (maxMs: number) => waitForConsumers(watcher.kafka, opts.topicPrefix, maxMs),
     async close() {
       await watcher.stop().catch(() => {});
       await api.close().catch(() => {});

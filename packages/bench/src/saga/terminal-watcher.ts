@@ -61,5 +61,5 @@ export async function startTerminalWatcher(opts: {
     },
   });
   await joined;
-  return { stop: () => consumer.disconnect() };
+  return { kafka, stop: () => consumer.disconnect() };
 }
