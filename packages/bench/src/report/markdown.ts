@@ -301,6 +301,13 @@ export function renderMarkdown(r: BenchReport): string {
         "On a shared machine a descheduled thread still counts as busy in the function it was in, so shares of native calls such as `writeBuffer` (socket writes) grow with the load average.",
       "",
     );
+    const busyMs = Object.values(p.services).reduce((sum, x) => sum + (x?.busyMs ?? 0), 0);
+    out.push(
+      `Busy time of all six services together: ${f(busyMs / 1000, 1)} s for about ${p.rate * p.seconds} sagas, ` +
+        `**${f(busyMs / (p.rate * p.seconds), 0)} ms of service CPU per saga** (main threads; Kafka, PostgreSQL and Redis come on top), ` +
+        `so the ${r.machine.atStart.cores} cores could carry at most about ${f((r.machine.atStart.cores * 1000) / (busyMs / (p.rate * p.seconds)), 0)} sagas/s for the services alone.`,
+      "",
+    );
     for (const [name, summary] of Object.entries(p.services)) {
       out.push(summary ? profileSummaryMarkdown(name, summary) : `#### ${name}\n\nno profile written\n`);
     }

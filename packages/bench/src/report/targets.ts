@@ -20,8 +20,11 @@ function busiest(r: BenchReport): string {
     .filter(([, s]) => s)
     .map(([name, s]) => [name, s!.busyMs / s!.wallMs] as const)
     .sort((a, b) => b[1] - a[1]);
+  const busyMs = Object.values(p.services).reduce((sum, x) => sum + (x?.busyMs ?? 0), 0);
+  const perSaga = busyMs / (p.rate * p.seconds);
   return shares.length
-    ? `; CPU (profiled run): ${shares.map(([n, s]) => `${n} ${(s * 100).toFixed(0)}%`).join(", ")} of one core`
+    ? `; CPU (profiled run): ${shares.map(([n, s]) => `${n} ${(s * 100).toFixed(0)}%`).join(", ")} of one core, ` +
+        `${perSaga.toFixed(0)} ms of service CPU per saga (at most ~${((r.machine.atStart.cores * 1000) / perSaga).toFixed(0)} sagas/s on ${r.machine.atStart.cores} cores)`
     : "";
 }
 
