@@ -172,8 +172,14 @@ async function apiAgreesOnce(o: Observer, api: ApiClient, shop: Shop, sampleOrde
  * Asked again for a while: right after a fault the gateway's circuit to a restarted service may
  * still be open (it fails fast for CIRCUIT_BREAKER_HALF_OPEN_AFTER_MS), which is by design.
  */
-async function apiAgrees(o: Observer, api: ApiClient, shop: Shop, sampleOrders: number[]): Promise<Check> {
-  const deadline = Date.now() + 20_000;
+async function apiAgrees(
+  o: Observer,
+  api: ApiClient,
+  shop: Shop,
+  sampleOrders: number[],
+  patienceMs: number,
+): Promise<Check> {
+  const deadline = Date.now() + patienceMs;
   for (;;) {
     const { problems, detail } = await apiAgreesOnce(o, api, shop, sampleOrders);
     if (problems.length === 0 || Date.now() > deadline)
@@ -202,6 +208,8 @@ export async function checkInvariants(args: {
   audit: EventAudit;
   sampleOrders: number[];
   idempotencyViolations: string[];
+  /** How long the API may take to agree (an open circuit after a fault). */
+  apiPatienceMs?: number;
 }): Promise<Check[]> {
   const { observer: o } = args;
   return [
@@ -213,6 +221,8 @@ export async function checkInvariants(args: {
     ...(await retried("dead letters", () => noDeadLetters(o))),
     ...eventsSound(args.audit),
     check("an Idempotency-Key always gives the same order", args.idempotencyViolations, "ok"),
-    ...(await retried("API", () => apiAgrees(o, args.api, args.shop, args.sampleOrders))),
+    ...(await retried("API", () =>
+      apiAgrees(o, args.api, args.shop, args.sampleOrders, args.apiPatienceMs ?? 20_000),
+    )),
   ];
 }

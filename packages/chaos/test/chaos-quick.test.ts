@@ -1,9 +1,14 @@
+import { topicName } from "@shop/events";
+import { Partitioners } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { auditEvents } from "../src/event-audit.js";
 import { killServicesOnce, noFault, terminateDbConnections } from "../src/faults.js";
+import { checkInvariants } from "../src/invariants.js";
 import { summaryLine } from "../src/report.js";
 import { openRig, type Rig } from "../src/rig.js";
 import { type RunConfig, runScenario, type ScenarioReport } from "../src/run-scenario.js";
 import { replayChangesNothing } from "../src/scenarios.js";
+import { readToEnd } from "../src/topic-reader.js";
 
 // `make chaos-quick`: a few short fault scenarios on one stack, every invariant checked after each.
 // The full set at scale is `make chaos` (src/cli.ts).
@@ -24,7 +29,11 @@ function expectAllInvariants(report: ScenarioReport) {
 }
 
 beforeAll(async () => {
-  rig = await openRig({ seed: { customers: 4, plentiful: 3, scarce: 2, scarceStock: 15 } });
+  rig = await openRig({
+    // Other packages' tests (the gateway's end-to-end stack among them) share the PostgreSQL server.
+    env: { DATABASE_POOL_MAX: "3" },
+    seed: { customers: 4, plentiful: 3, scarce: 2, scarceStock: 15 },
+  });
 }, 120_000);
 afterAll(async () => {
   await rig?.close();
@@ -72,5 +81,37 @@ describe("the saga under faults", () => {
     );
     expect(report.checks.some((c) => c.name.startsWith("replaying every saga topic"))).toBe(true);
     expectAllInvariants(report);
+  });
+
+  // Last, because it spoils the rig's state on purpose: the checks must see what they look for.
+  it("when stock changes behind the saga's back and an event id comes back with other content, then the checks report both", async () => {
+    const product = rig.shop.products[0]!;
+    await rig.observer.db("product")`update products set stock = stock - 1 where id = ${product.id}`;
+    const topic = topicName("orders", rig.topicPrefix);
+    let original: { key: Buffer | null; value: Buffer | null } | undefined;
+    await readToEnd(rig.observer.kafka, [topic], (_t, _p, m) => {
+      original ??= { key: m.key, value: m.value };
+    });
+    const event = JSON.parse(String(original!.value));
+    event.payload.totalCents += 1;
+    const producer = rig.observer.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    await producer.send({ topic, messages: [{ key: original!.key, value: JSON.stringify(event) }] });
+    await producer.disconnect();
+
+    const audit = await auditEvents(rig.observer);
+    const checks = await checkInvariants({
+      observer: rig.observer,
+      api: rig.api,
+      shop: rig.shop,
+      audit,
+      sampleOrders: [],
+      idempotencyViolations: [],
+      apiPatienceMs: 0,
+    });
+    const failed = checks.filter((c) => !c.ok).map((c) => c.name);
+    expect(failed).toContain("initial = stock + reserved + sold, nothing left reserved");
+    expect(failed).toContain("no event published twice with different content");
+    expect(audit.conflictingCopies.join()).toContain(event.eventId);
   });
 });
