@@ -13,8 +13,11 @@ import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
   BasicTracerProvider,
   BatchSpanProcessor,
+  ParentBasedSampler,
   SimpleSpanProcessor,
   type SpanExporter,
   type SpanProcessor,
@@ -48,6 +51,11 @@ export function initTracing(opts: TracingOptions): { shutdown: () => Promise<voi
   provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ "service.name": opts.serviceName }),
     spanProcessors: processors,
+    // With nowhere to send spans, new traces are not recorded (their ids are still made and
+    // propagated, flag 00); a caller's sampling decision is still honoured.
+    sampler: new ParentBasedSampler({
+      root: processors.length > 0 ? new AlwaysOnSampler() : new AlwaysOffSampler(),
+    }),
   });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());

@@ -49,7 +49,8 @@ const orderHandlers = {
     const id = 9000 + orders.size;
     const order = storeOrder(id, {
       status: "CREATED",
-      items: items.map((i) => ({ ...i, name: "", unitPriceCents: 100 })),
+      // Like the order service, capture the catalog's name at creation.
+      items: items.map((i) => ({ ...i, name: i.productId === "p-lamp" ? "Lamp" : "", unitPriceCents: 100 })),
       totalCents: 100,
     });
     return { order, created: idempotencyKey !== "seen-before" };
@@ -175,8 +176,9 @@ describe("order composition", () => {
     expect(fifteen.items[0].name).toBe("Lamp");
   });
 
-  it("when an order is placed, then it is 202 with the order; a replayed idempotency key gives 200", async () => {
+  it("when an order is placed, then it is 202 with the order, built without asking other services; a replayed idempotency key gives 200", async () => {
     const auth = await gw.bearer(owner);
+    const asked = { products: core.count("GetProducts"), payments: payment.count("GetPayment") };
     const placed = await gw.app.inject({
       method: "POST",
       url: "/api/v1/orders",
@@ -189,6 +191,7 @@ describe("order composition", () => {
       payment: null,
       items: [{ productId: "p-lamp", name: "Lamp" }],
     });
+    expect({ products: core.count("GetProducts"), payments: payment.count("GetPayment") }).toEqual(asked);
     const request = core.requests.CreateOrder!.at(-1)!;
     expect(request.ctx.authorization).toBe(auth);
     const replay = await gw.app.inject({

@@ -90,5 +90,8 @@ export function buildOrderConsumer(deps: ProductDeps, opts: ConsumerOptions) {
     topicPrefix: opts.topicPrefix,
     topics: ["orders"],
     handlers: orderEventHandlers(deps, opts.metrics),
+    // Reservations lock hot product rows: one transaction per message keeps those locks short
+    // and avoids deadlocks between batches that touch the same products in other orders.
+    maxMessagesPerTransaction: 1,
   });
 }

@@ -78,7 +78,11 @@ export function createResilience(settings: ResilienceSettings, metrics: Registry
   function policiesFor(service: string): ServicePolicies {
     const existing = byService.get(service);
     if (existing) return existing;
-    const perAttempt = timeout(settings.timeoutMs, TimeoutStrategy.Aggressive);
+    // abortOnReturn off: aborting the signal of every successful call builds an error with a stack.
+    const perAttempt = timeout(settings.timeoutMs, {
+      strategy: TimeoutStrategy.Aggressive,
+      abortOnReturn: false,
+    });
     const breaker = circuitBreaker(handleWhen(isDownstreamFailure), {
       halfOpenAfter: settings.breakerHalfOpenAfterMs,
       breaker: new ConsecutiveBreaker(settings.breakerThreshold),
@@ -96,7 +100,10 @@ export function createResilience(settings: ResilienceSettings, metrics: Registry
       }),
     });
     retrying.onRetry(() => retries.inc({ service }));
-    const slowTimeout = timeout(settings.slowCallTimeoutMs ?? settings.timeoutMs, TimeoutStrategy.Aggressive);
+    const slowTimeout = timeout(settings.slowCallTimeoutMs ?? settings.timeoutMs, {
+      strategy: TimeoutStrategy.Aggressive,
+      abortOnReturn: false,
+    });
     const policies = {
       read: wrap(retrying, breaker, perAttempt),
       write: wrap(breaker, perAttempt),

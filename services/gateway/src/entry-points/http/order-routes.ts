@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { AppError } from "@shop/platform";
-import type { OrderRecord } from "../../domain/order-view.js";
+import { type OrderRecord, toOrderView } from "../../domain/order-view.js";
 import { nullIfEmpty, type RouteDeps } from "./route-deps.js";
 import { bearerAuth, DEFAULT_LIMIT, ListQuery, Page, problemResponses } from "./schemas/common.js";
 import { CreateOrderBody, CreateOrderHeaders, Order, OrderIdParams } from "./schemas/order.js";
@@ -56,8 +56,14 @@ export function orderRoutes(deps: RouteDeps): FastifyPluginAsyncTypebox {
           call,
         );
         if (!placed) throw new AppError("INTERNAL", "order service returned no order");
-        const [view] = await deps.composer.composeViews([placed as OrderRecord], call);
-        return reply.status(created ? 202 : 200).send(view!);
+        const record = placed as OrderRecord;
+        if (created) {
+          // Just made: its names were captured from the catalog a moment ago and no payment exists yet.
+          const names = new Map(record.items.map((line) => [line.productId, line.name]));
+          return reply.status(202).send(toOrderView(record, { names, payment: null }));
+        }
+        const [view] = await deps.composer.composeViews([record], call);
+        return reply.status(200).send(view!);
       },
     );
 
