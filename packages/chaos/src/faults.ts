@@ -141,13 +141,14 @@ export function freezeServices(targets: ServiceName[], afterMs: number, forMs: n
 /**
  * SIGKILL the order service while its outbox relay has rows in hand (pending rows seen just
  * before), so some are published but not yet marked: the restarted relay publishes them again.
+ * The pause after each restart lets orders flow again (the gateway's circuit closes) first.
  */
-export function killRelayMidBatch(times: number, everyMs: [number, number]): Injector {
+export function killRelayMidBatch(times: number, pauseMs: [number, number]): Injector {
   return async (ctx) => {
     for (let i = 0; i < times && ctx.loadRunning(); i++) {
-      await sleep(ctx.random.int(everyMs[0], everyMs[1]));
+      await sleep(ctx.random.int(pauseMs[0], pauseMs[1]));
       let pending = 0;
-      for (let tries = 0; tries < 200 && pending === 0; tries++) {
+      for (let tries = 0; tries < 500 && pending === 0; tries++) {
         const [row] = await ctx.observer.db("order")`
           select count(*)::int as n from outbox where published_at is null and parked_at is null`;
         pending = row!.n;

@@ -55,12 +55,30 @@ export interface ScenarioReport {
 const HEALING = new Set(["restarted", "broker started", "SIGCONT", "redis started", "postgres restarted"]);
 
 /**
+ * Waits until an order goes through (a service of the rig may still be coming back from the
+ * previous scenario, or the gateway's circuit still open), so each scenario starts healthy.
+ */
+async function untilOrdersFlow(rig: Rig, timeoutMs = 90_000) {
+  const customer = rig.shop.customers[0]!;
+  const product = rig.shop.products.find((p) => !p.scarce)!;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await rig.api.placeOrder(customer.token, [{ productId: product.id, quantity: 1 }]);
+    if ("id" in res) return;
+    if (Date.now() > deadline)
+      throw new Error(`no order accepted within ${timeoutMs} ms: ${JSON.stringify(res)}`);
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+}
+
+/**
  * One scenario on a rig: steady load, the faults while it runs, then stop the load, wait for
  * quiet (bounded) and check every invariant against the databases, the broker and the API.
  */
 export async function runScenario(rig: Rig, scenario: Scenario, cfg: RunConfig): Promise<ScenarioReport> {
   const random = createRandom(cfg.seed);
   const say = cfg.onProgress ?? (() => {});
+  await untilOrdersFlow(rig);
   const faults: FaultRecord[] = [];
   const started = Date.now();
   const crashesBefore = rig.supervisor.crashes.length;

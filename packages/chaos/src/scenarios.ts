@@ -57,7 +57,7 @@ export const SCENARIOS: Scenario[] = [
   {
     name: "relay-kill",
     title: "the order service killed while its outbox relay has rows in hand",
-    inject: killRelayMidBatch(6, [3_000, 8_000]),
+    inject: killRelayMidBatch(6, [10_000, 15_000]),
   },
   {
     name: "replay",
