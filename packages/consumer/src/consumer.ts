@@ -48,12 +48,16 @@ export interface ConsumerOptions {
   retryMaxMs?: number;
   /** Partitions handled in parallel (order is kept within a partition, hence per aggregate). */
   partitionsConsumedConcurrently?: number;
+  /** See DEFAULT_SESSION_TIMEOUT_MS. */
   sessionTimeoutMs?: number;
   /** How long `start` waits for the group join. */
   joinTimeoutMs?: number;
   /**
-   * Messages of one partition handled in one database transaction (each in its own savepoint):
-   * one commit per group instead of one per message. 1 gives a transaction per message.
+   * Messages of one partition handled in one database transaction (one inbox insert for the run,
+   * then each handler): one commit per run instead of one per message. A failure anywhere rolls
+   * the run back and its messages are redone in smaller runs, the failing one alone. Handlers
+   * that lock rows shared across aggregates should use 1 (a transaction per message), so that
+   * no transaction holds the locks of several messages.
    */
   maxMessagesPerTransaction?: number;
 }
@@ -65,6 +69,15 @@ interface MessageRef {
 }
 
 class StopRequested extends Error {}
+
+/**
+ * How long the broker keeps a silent member in the group. A member that dies without leaving
+ * (kill -9, a lost host) holds its partitions this long, and a restarted instance's join waits
+ * for it: short enough that a crash stalls its partitions for seconds, not half a minute, and
+ * long enough (heartbeats go every 3 s) that a busy event loop is not taken for a dead one.
+ * The broker's floor is `group.min.session.timeout.ms` (6 s by default).
+ */
+export const DEFAULT_SESSION_TIMEOUT_MS = 10_000;
 
 /**
  * A Kafka consumer whose handlers are idempotent by construction: each message's event id is
@@ -88,7 +101,7 @@ export function createEventConsumer(opts: ConsumerOptions) {
   for (const reason of ["rejected", "exhausted"]) metrics.deadLetters.inc({ group: opts.groupId, reason }, 0);
   const consumer = opts.kafka.consumer({
     groupId,
-    sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
+    sessionTimeout: opts.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS,
     heartbeatInterval: 3_000,
     retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
   });
@@ -204,44 +217,58 @@ export function createEventConsumer(opts: ConsumerOptions) {
     return { ref, event, handler };
   }
 
+  type Item = { ref: MessageRef; event: AnyEvent; handler: EventHandler<EventType> };
+
   /**
-   * The fast path: a run of messages in one transaction, each in a savepoint. Stops at the first
-   * handler failure (rolled back to its savepoint) and commits what came before it; returns how
-   * many messages are done. A failed commit means none are.
+   * The fast path: a run of messages in one transaction, with one inbox insert for all of them
+   * and then the handler of each new one. It is all or nothing: any failure rolls the run back
+   * and reports the index of the message that failed, so the caller can commit the messages
+   * before it on their own and give that one the careful path. Returns the number done (all or 0).
    */
-  async function applyGroup(items: { ref: MessageRef; event: AnyEvent; handler: EventHandler<EventType> }[]) {
-    const outcomes: boolean[] = [];
+  async function applyGroup(items: Item[]): Promise<{ done: number; failedAt: number }> {
+    let current = 0;
     const timers: (() => void)[] = [];
+    let handled: boolean[];
     try {
-      await opts.sql.begin(async (tx) => {
-        for (const item of items) {
-          const labels = { group: opts.groupId, event_type: item.event.type };
-          timers.push(metrics.duration.startTimer(labels));
-          try {
-            const handled = await context.with(traceContextOf(item.ref.message), () =>
-              tx.savepoint((sp) =>
-                applyOnce(sp, item.event, item.handler, contextFor(item.ref, item.event, 1)),
-              ),
-            );
-            outcomes.push(handled);
-          } catch {
-            timers.pop();
-            return;
+      handled = await opts.sql.begin(async (tx) => {
+        const inserted = await tx<{ event_id: string }[]>`
+          insert into inbox (consumer, event_id, event_type)
+          select ${opts.groupId}, x.id, x.type
+          from unnest(${items.map((it) => it.event.eventId)}::uuid[], ${items.map((it) => it.event.type)}::text[])
+            as x(id, type)
+          on conflict do nothing
+          returning event_id
+        `;
+        // A set, so an event repeated within the run (a republished row) is handled once.
+        const fresh = new Set(inserted.map((r) => r.event_id.toLowerCase()));
+        const outcomes: boolean[] = [];
+        for (; current < items.length; current++) {
+          const item = items[current]!;
+          timers.push(metrics.duration.startTimer({ group: opts.groupId, event_type: item.event.type }));
+          if (!fresh.delete(item.event.eventId.toLowerCase())) {
+            outcomes.push(false);
+            continue;
           }
+          await context.with(traceContextOf(item.ref.message), () =>
+            item.handler(item.event as EventEnvelope<EventType>, tx, contextFor(item.ref, item.event, 1)),
+          );
+          outcomes.push(true);
         }
+        return outcomes;
       });
     } catch {
-      return 0;
+      // A failed commit (current === length) is blamed on the first message: it gets the careful path.
+      return { done: 0, failedAt: current < items.length ? current : 0 };
     }
-    outcomes.forEach((handled, i) => {
+    handled.forEach((wasNew, i) => {
       timers[i]?.();
       metrics.messages.inc({
         group: opts.groupId,
         event_type: items[i]!.event.type,
-        outcome: handled ? "handled" : "duplicate",
+        outcome: wasNew ? "handled" : "duplicate",
       });
     });
-    return outcomes.length;
+    return { done: items.length, failedAt: -1 };
   }
 
   /** The careful path for one message: its own transaction, retries with backoff, then the dead-letter topic. */
@@ -292,9 +319,11 @@ export function createEventConsumer(opts: ConsumerOptions) {
       message,
     }));
     let i = 0;
+    // After a run fails at message k, the next run takes only the k messages before it.
+    let limit = maxPerTx;
     while (i < refs.length && isRunning() && !isStale()) {
-      const group: { ref: MessageRef; event: AnyEvent; handler: EventHandler<EventType> }[] = [];
-      while (i + group.length < refs.length && group.length < maxPerTx) {
+      const group: Item[] = [];
+      while (i + group.length < refs.length && group.length < limit) {
         const decoded = await decode(refs[i + group.length]!);
         if ("skip" in decoded) {
           if (group.length === 0) {
@@ -307,15 +336,20 @@ export function createEventConsumer(opts: ConsumerOptions) {
         group.push(decoded);
       }
       if (group.length === 0) continue;
-      const done = group.length > 1 ? await applyGroup(group) : 0;
-      for (let k = 0; k < done; k++) resolveOffset(group[k]!.ref.message.offset);
-      i += done;
-      if (done < group.length) {
-        const first = group[done]!;
-        await applyAlone(first.ref, first.event, first.handler, heartbeat);
-        resolveOffset(first.ref.message.offset);
-        i += 1;
+      if (group.length > 1) {
+        const { done, failedAt } = await applyGroup(group);
+        for (let k = 0; k < done; k++) resolveOffset(group[k]!.ref.message.offset);
+        i += done;
+        limit = done > 0 || failedAt === 0 ? maxPerTx : failedAt;
+        if (done > 0 || failedAt > 0) {
+          await heartbeat();
+          continue;
+        }
       }
+      const first = group[0]!;
+      await applyAlone(first.ref, first.event, first.handler, heartbeat);
+      resolveOffset(first.ref.message.offset);
+      i += 1;
       await heartbeat();
     }
     // What is left behind this batch's last handled message (0 once the partition is drained).

@@ -176,6 +176,34 @@ describe("event consumer", () => {
     expect(dead.headers["dlq-reason"]).toMatch(/order is unknown here/);
   });
 
+  it("when one run of messages holds a transient failure and a poison one, then every other message takes effect once and only the poison one is dead-lettered", async () => {
+    const ids = [701, 702, 703, 704, 705, 706];
+    faults.set(703, 1);
+    faults.set(705, "reject");
+    const events = ids.map(cancelled);
+    // One produce request with one key: one partition, fetched as one batch, handled as one run.
+    await producer.send({
+      topic: ordersTopic,
+      acks: -1,
+      messages: events.map((e) => ({ key: "7xx", value: JSON.stringify(e) })),
+    });
+    const poison = events[4]!;
+    const dead = await eventually(() => deadLetters.find((d) => d.value === JSON.stringify(poison)));
+    expect(dead.headers["dlq-reason"]).toMatch(/order is unknown here/);
+    await eventually(async () => ((await effectsOf(706)) === 1 ? true : undefined));
+    for (const id of [701, 702, 703, 704, 706]) expect(await effectsOf(id)).toBe(1);
+    expect(await effectsOf(705)).toBe(0);
+    expect(faults.get(703)).toBe(0);
+    const inbox =
+      await sql`select event_id from inbox where event_id = any(${events.map((e) => e.eventId)}::uuid[])`;
+    expect(inbox.map((r) => r.event_id).sort()).toEqual(
+      events
+        .filter((e) => e !== poison)
+        .map((e) => e.eventId)
+        .sort(),
+    );
+  });
+
   it("when an event type has no handler, then it is skipped without a dead letter", async () => {
     const paid = createEvent("OrderPaid", 606, {
       orderId: 606,
