@@ -51,8 +51,9 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: "freeze",
-    title: "payment, then product, frozen (SIGSTOP) for 35 s, past the 30 s Kafka session timeout",
-    inject: freezeServices(["payment", "product"], 5_000, 35_000),
+    title:
+      "payment, then product, frozen (SIGSTOP) for 20 s, twice the consumers' 10 s Kafka session timeout",
+    inject: freezeServices(["payment", "product"], 5_000, 20_000),
   },
   {
     name: "relay-kill",

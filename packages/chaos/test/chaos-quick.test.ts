@@ -1,4 +1,5 @@
 import { topicName } from "@shop/events";
+import { eventually } from "@shop/testkit";
 import { Partitioners } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEvents } from "../src/event-audit.js";
@@ -81,6 +82,32 @@ describe("the saga under faults", () => {
     );
     expect(report.checks.some((c) => c.name.startsWith("replaying every saga topic"))).toBe(true);
     expectAllInvariants(report);
+  });
+
+  it("when order is killed with SIGKILL, then its restart takes orders while its consumer still waits for the dead member's session to expire, and their sagas complete", async () => {
+    const order = rig.stack.service("order");
+    const readyz = async () => (await fetch(`http://127.0.0.1:${order.httpPort}/readyz`)).status;
+    const customer = rig.shop.customers[0]!;
+    const product = rig.shop.products.find((p) => !p.scarce)!;
+    const { placed, readyBefore, readyAfter } = await rig.supervisor.expectDown("order", async () => {
+      await order.stop("SIGKILL");
+      // Listening, not ready: the killed member holds the group's partitions until the broker
+      // expires its session, and the new member's join waits for that.
+      await order.start({ until: "live" });
+      const readyBefore = await readyz();
+      const placed = await rig.api.placeOrder(customer.token, [{ productId: product.id, quantity: 1 }]);
+      return { placed, readyBefore, readyAfter: await readyz() };
+    });
+    expect(readyBefore).toBe(503);
+    expect(placed).toMatchObject({ status: 202 });
+    expect(readyAfter).toBe(503);
+    const id = (placed as { id: number }).id;
+    const settled = await eventually(async () => {
+      const res = await rig.api.call("GET", `/api/v1/orders/${id}`, { token: customer.token });
+      return res.body?.status === "PAID" || res.body?.status === "CANCELLED" ? res.body.status : undefined;
+    }, 60_000);
+    expect(["PAID", "CANCELLED"]).toContain(settled);
+    await eventually(async () => ((await readyz()) === 200 ? true : undefined), 30_000);
   });
 
   // Last, because it spoils the rig's state on purpose: the checks must see what they look for.

@@ -26,8 +26,11 @@ export interface RunningService {
   grpcPort: number;
   databaseUrl: string | undefined;
   pid: () => number | undefined;
-  /** Starts the process (again) and waits for its /readyz. */
-  start: () => Promise<void>;
+  /**
+   * Starts the process (again) and waits for its /readyz, or with `until: "live"` only for its
+   * /healthz (listening, though a dependency such as the consumer group may not be joined yet).
+   */
+  start: (opts?: { until?: "ready" | "live" }) => Promise<void>;
   /** SIGTERM (graceful) by default; resolves when the process has exited. */
   stop: (signal?: NodeJS.Signals) => Promise<void>;
   logFile: string;
@@ -50,6 +53,7 @@ async function waitReady(
   child: ChildProcess,
   logFile: string,
   timeoutMs: number,
+  path: "/readyz" | "/healthz" = "/readyz",
 ) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -58,7 +62,7 @@ async function waitReady(
       throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${tail}`);
     }
     try {
-      const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+      const res = await fetch(`http://127.0.0.1:${port}${path}`);
       if (res.ok) return;
     } catch {
       // not listening yet
@@ -134,7 +138,7 @@ export async function startStack(opts: StackOptions = {}) {
       databaseUrl: db?.url,
       logFile,
       pid: () => child?.pid,
-      async start() {
+      async start({ until = "ready" } = {}) {
         const out = createWriteStream(logFile, { flags: "a" });
         await new Promise((r) => out.once("open", r));
         child = spawn(process.execPath, ["dist/main.js"], {
@@ -142,7 +146,14 @@ export async function startStack(opts: StackOptions = {}) {
           env,
           stdio: ["ignore", out, out],
         });
-        await waitReady(name, p.http, child, logFile, opts.readyTimeoutMs ?? 60_000);
+        await waitReady(
+          name,
+          p.http,
+          child,
+          logFile,
+          opts.readyTimeoutMs ?? 60_000,
+          until === "live" ? "/healthz" : "/readyz",
+        );
       },
       async stop(signal: NodeJS.Signals = "SIGTERM") {
         const c = child;

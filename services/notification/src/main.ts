@@ -43,8 +43,12 @@ runMain(async () => {
     metrics,
     topicPrefix: config.kafkaTopicPrefix,
   });
-  await consumer.start();
   life.add("consumer", consumer, (c) => c.stop());
+  // The group join can take a whole session timeout (a crashed predecessor holds its partitions
+  // until the broker expires it): take requests meanwhile, with /readyz reporting the consumer
+  // until it has joined. The start is awaited after the intake opens.
+  const consuming = consumer.start();
+  consuming.catch(() => {});
 
   const http = buildHttpApp({ logger, metrics, sql, consumerReady: () => consumer.isReady() });
   await http.listen({ host: config.httpHost, port: config.httpPort });
@@ -52,6 +56,7 @@ runMain(async () => {
 
   await service.grpc.listen(config.grpcHost, config.grpcPort);
   life.add("grpc", service.grpc, (server) => server.shutdown(config.shutdownTimeoutMs));
+  await consuming;
 
   logger.info({ httpPort: config.httpPort, grpcPort: config.grpcPort }, "started");
 });

@@ -37,7 +37,11 @@ runMain(async () => {
     }),
     (c) => c.stop(),
   );
-  await consumer.start();
+  // The group join can take a whole session timeout (a crashed predecessor holds its partitions
+  // until the broker expires it): take requests meanwhile, with /readyz reporting the consumer
+  // until it has joined. The start is awaited after the intake opens.
+  const consuming = consumer.start();
+  consuming.catch(() => {});
   const sweeper = life.add(
     "stuck-order-sweeper",
     createStuckOrderSweeper(domain, {
@@ -57,6 +61,7 @@ runMain(async () => {
   const http = buildHttpApp({ logger, metrics, sql, isConsuming: () => consumer.isReady() });
   await http.listen({ host: config.httpHost, port: config.httpPort });
   life.add("http", http, (app) => app.close());
+  await consuming;
 
   logger.info({ httpPort: config.httpPort, grpcPort: config.grpcPort }, "started");
 });

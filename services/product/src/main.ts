@@ -43,8 +43,12 @@ runMain(async () => {
   life.add("outbox-relay", relay, (r) => r.stop());
 
   const consumer = buildOrderConsumer(deps, { kafka, metrics, topicPrefix: config.kafkaTopicPrefix });
-  await consumer.start();
   life.add("consumer", consumer, (c) => c.stop());
+  // The group join can take a whole session timeout (a crashed predecessor holds its partitions
+  // until the broker expires it): take requests meanwhile, with /readyz reporting the consumer
+  // until it has joined. The start is awaited after the intake opens.
+  const consuming = consumer.start();
+  consuming.catch(() => {});
 
   const verifier = createTokenVerifier({ jwksUrl: config.authJwksUrl });
   const grpcServer = buildGrpcServer(deps, { verifier, metrics });
@@ -63,6 +67,7 @@ runMain(async () => {
   });
   await http.listen({ host: config.httpHost, port: config.httpPort });
   life.add("http", http, (app) => app.close());
+  await consuming;
 
   logger.info({ httpPort: config.httpPort, grpcPort: config.grpcPort }, "started");
 });
