@@ -67,6 +67,23 @@ export function validateEvent(value: unknown): AnyEvent {
   return event as AnyEvent;
 }
 
+/** Events made by `createEvent`: validated once and frozen, so they cannot have changed since. */
+const validated = new WeakSet<object>();
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** `validateEvent`, skipped for an event `createEvent` made (already valid, and frozen since). */
+export function ensureValidEvent(value: unknown): AnyEvent {
+  if (typeof value === "object" && value !== null && validated.has(value)) return value as AnyEvent;
+  return validateEvent(value);
+}
+
 /** Parses a Kafka message value (JSON bytes) into a validated event. */
 export function decodeEvent(value: Buffer | string | null): AnyEvent {
   if (value === null) throw new EventValidationError("empty message");
@@ -95,5 +112,7 @@ export function createEvent<T extends EventType>(
     payload,
   };
   validateEvent(event);
+  deepFreeze(event);
+  validated.add(event);
   return event;
 }

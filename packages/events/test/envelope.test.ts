@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { topicName } from "../src/catalogue.js";
-import { createEvent, decodeEvent, EventValidationError, validateEvent } from "../src/envelope.js";
+import {
+  createEvent,
+  decodeEvent,
+  EventValidationError,
+  ensureValidEvent,
+  validateEvent,
+} from "../src/envelope.js";
 
 const created = () =>
   createEvent("OrderCreated", 42, {
@@ -38,6 +44,20 @@ describe("event envelope", () => {
         currency: "USD",
       }),
     ).toThrow(/reason/);
+  });
+
+  it("when an event made by createEvent is validated again, then it is taken as is, and it cannot be changed in between", () => {
+    const e = created();
+    expect(ensureValidEvent(e)).toBe(e);
+    expect(() => {
+      (e.payload as { totalCents: number }).totalCents = -1;
+    }).toThrow(TypeError);
+    expect(() => {
+      e.payload.items[0]!.quantity = 0;
+    }).toThrow(TypeError);
+    // A copy is not the validated object: it is checked in full.
+    const changed = { ...e, payload: { ...e.payload, items: [] } };
+    expect(() => ensureValidEvent(changed)).toThrow(EventValidationError);
   });
 
   it("when a message is not JSON, has an unknown type, a bad id or extra fields, then it fails validation", () => {

@@ -1,5 +1,5 @@
 import { context, propagation } from "@opentelemetry/api";
-import { type EventEnvelope, topicName, topicOf, validateEvent } from "@shop/events";
+import { type EventEnvelope, ensureValidEvent, topicName, topicOf } from "@shop/events";
 import type { Queryable } from "@shop/platform";
 
 /** The NOTIFY channel the relay listens on; the notification is delivered when the writer commits. */
@@ -24,7 +24,7 @@ export function createOutbox(opts: OutboxOptions = {}) {
       const traceHeaders: Record<string, string> = {};
       propagation.inject(context.active(), traceHeaders);
       const rows = list.map((event) => {
-        validateEvent(event);
+        ensureValidEvent(event);
         return {
           event_id: event.eventId,
           topic: topicName(topicOf[event.type], prefix),
@@ -34,13 +34,17 @@ export function createOutbox(opts: OutboxOptions = {}) {
           headers: traceHeaders,
         };
       });
+      // One round trip: the rows, and the notification the relay receives when the caller commits.
       await tx`
-        insert into outbox (event_id, topic, message_key, event_type, payload, headers)
-        select x.event_id, x.topic, x.message_key, x.event_type, x.payload, x.headers
-        from jsonb_to_recordset(${tx.json(rows as never)})
-          as x(event_id uuid, topic text, message_key text, event_type text, payload jsonb, headers jsonb)
+        with inserted as (
+          insert into outbox (event_id, topic, message_key, event_type, payload, headers)
+          select x.event_id, x.topic, x.message_key, x.event_type, x.payload, x.headers
+          from jsonb_to_recordset(${tx.json(rows as never)})
+            as x(event_id uuid, topic text, message_key text, event_type text, payload jsonb, headers jsonb)
+          returning 1
+        )
+        select pg_notify(${OUTBOX_CHANNEL}, '') from (select 1 from inserted limit 1) as any_row
       `;
-      await tx`select pg_notify(${OUTBOX_CHANNEL}, '')`;
     },
   };
 }
