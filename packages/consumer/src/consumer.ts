@@ -103,7 +103,8 @@ export function createEventConsumer(opts: ConsumerOptions) {
     groupId,
     sessionTimeout: opts.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS,
     heartbeatInterval: 3_000,
-    retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
+    // Short pauses, so a broker back from an outage is found within seconds.
+    retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 3_000 },
   });
   let producer: Producer | undefined;
   let stopping = false;

@@ -20,7 +20,10 @@ export interface RelayOptions {
   /** Published rows are deleted after this long. */
   retentionMs?: number;
   cleanupIntervalMs?: number;
-  /** Longest pause between attempts while the broker is unreachable. */
+  /**
+   * Longest pause between attempts while the broker is unreachable: also how long events may
+   * wait after it is back, so seconds, not half a minute (an attempt costs one failed connect).
+   */
   maxBackoffMs?: number;
   /** Called after Kafka acknowledged a batch and before the rows are marked published (fault injection). */
   afterPublish?: (eventIds: string[]) => Promise<void> | void;
@@ -54,7 +57,7 @@ export function createOutboxRelay(opts: RelayOptions) {
   const maxAttempts = opts.maxAttempts ?? 10;
   const retentionMs = opts.retentionMs ?? 7 * 24 * 3600_000;
   const cleanupIntervalMs = opts.cleanupIntervalMs ?? 60_000;
-  const maxBackoffMs = opts.maxBackoffMs ?? 30_000;
+  const maxBackoffMs = opts.maxBackoffMs ?? 3_000;
   const log = opts.logger.child({ component: "outbox-relay" });
   const metrics = createRelayMetrics(opts.metrics, opts.sql);
 
