@@ -1,5 +1,6 @@
 import type { Queryable, Sql } from "@shop/platform";
 import type { CancelReason, Order, OrderLine, OrderStatus } from "../domain/order.js";
+import type { StatusMove } from "../domain/order-state-machine.js";
 
 interface OrderRow {
   id: number;
@@ -13,12 +14,28 @@ interface OrderRow {
   updated_at: Date;
 }
 
+/** `applyMove`'s row: the status found, then the moved order's columns (null when nothing moved). */
+type MoveRow = Omit<OrderRow, "id"> & {
+  id: number | null;
+  previous_status: OrderStatus;
+  items: OrderLine[] | null;
+};
+
 interface LineRow {
   order_id: number;
   product_id: string;
   name: string;
   quantity: number;
   unit_price_cents: number;
+}
+
+/** An order's own row, without its lines (which never change after creation). */
+export type OrderHeader = Omit<Order, "items">;
+
+/** What `applyMove` found: the status the order was in, and the order after the move if one applied. */
+export interface AppliedMove {
+  from: OrderStatus;
+  after: Order | undefined;
 }
 
 export interface NewOrder {
@@ -78,10 +95,47 @@ export function createOrderRepository(sql: Sql) {
       return (await withLines(rows, q))[0];
     },
 
-    /** Reads the order and locks its row until the transaction ends (serialises event handlers). */
-    async lockById(id: number, tx: Queryable): Promise<Order | undefined> {
-      const rows = await tx<OrderRow[]>`select * from orders where id = ${id} for update`;
-      return (await withLines(rows, tx))[0];
+    /**
+     * A saga step in one statement: locks the order row, applies the one of `moves` that starts
+     * from the status found, and reads the lines of the moved order. Undefined when the order does
+     * not exist. Locking first (`locked`) matters: a change committed meanwhile is waited out and
+     * the move is chosen from the status it left, whereas an update joined straight to the moves
+     * would recheck such a row only against the move chosen for its older status, and skip it.
+     */
+    async applyMove(
+      id: number,
+      moves: readonly StatusMove[],
+      tx: Queryable,
+    ): Promise<AppliedMove | undefined> {
+      const [row] = await tx<MoveRow[]>`
+        with locked as materialized (
+          select id, status from orders where id = ${id} for update
+        ),
+        moved as (
+          update orders o
+          set status = m.to_status, cancel_reason = m.cancel_reason, updated_at = now()
+          from locked
+          join unnest(
+            ${moves.map((m) => m.from)}::text[],
+            ${moves.map((m) => m.to)}::text[],
+            ${moves.map((m) => m.cancelReason)}::text[]
+          ) as m (from_status, to_status, cancel_reason) on m.from_status = locked.status
+          where o.id = locked.id
+          returning o.*
+        )
+        select locked.status as previous_status, moved.*,
+          (select json_agg(json_build_object(
+                    'productId', l.product_id, 'name', l.name,
+                    'quantity', l.quantity, 'unitPriceCents', l.unit_price_cents
+                  ) order by l.line_no)
+           from order_lines l where l.order_id = moved.id) as items
+        from locked left join moved on moved.id = locked.id
+      `;
+      if (!row) return undefined;
+      const { previous_status: from, items, ...order } = row;
+      // Not moved: every column of `moved` is null.
+      if (order.id === null) return { from, after: undefined };
+      return { from, after: toOrder(order as OrderRow, items ?? []) };
     },
 
     /**
@@ -100,20 +154,22 @@ export function createOrderRepository(sql: Sql) {
       return withLines(rows, tx);
     },
 
-    /** Sets the status; `from` guards against writing over a change made without the lock. */
+    /**
+     * Sets the status of an order already locked; `from` guards against writing over a change made
+     * without the lock. Returns the row only: the caller has the lines already.
+     */
     async updateStatus(
       change: { id: number; from: OrderStatus; to: OrderStatus; cancelReason: CancelReason | null },
       q: Queryable = sql,
-    ): Promise<Order> {
-      const rows = await q<OrderRow[]>`
+    ): Promise<OrderHeader> {
+      const [row] = await q<OrderRow[]>`
         update orders
         set status = ${change.to}, cancel_reason = ${change.cancelReason}, updated_at = now()
         where id = ${change.id} and status = ${change.from}
         returning *
       `;
-      const [order] = await withLines(rows, q);
-      if (!order) throw new Error(`order ${change.id} was not in status ${change.from}`);
-      return order;
+      if (!row) throw new Error(`order ${change.id} was not in status ${change.from}`);
+      return toHeader(row);
     },
 
     /** A user's orders, newest first, strictly older than `beforeId` when given. */
@@ -137,12 +193,15 @@ export function createOrderRepository(sql: Sql) {
 export type OrderRepository = ReturnType<typeof createOrderRepository>;
 
 function toOrder(r: OrderRow, items: OrderLine[]): Order {
+  return { ...toHeader(r), items };
+}
+
+function toHeader(r: OrderRow): OrderHeader {
   return {
     id: r.id,
     userId: r.user_id,
     status: r.status,
     cancelReason: r.cancel_reason,
-    items,
     totalCents: r.total_cents,
     currency: r.currency,
     traceId: r.trace_id,

@@ -26,10 +26,12 @@ export async function cancelStuckOrders(deps: SagaDeps & { sql: Sql }, opts: Swe
     for (const order of stuck) {
       const step = nextStatus(order.status, "TIMED_OUT");
       if (!step.ok) continue;
-      const after = await deps.orders.updateStatus(
+      const row = await deps.orders.updateStatus(
         { id: order.id, from: step.from, to: step.to, cancelReason: step.cancelReason },
         tx,
       );
+      // Lines never change after creation: the ones read with the lock are still right.
+      const after: Order = { ...row, items: order.items };
       await deps.outbox.enqueue(tx, orderCancelled(after, true));
       done.push(after);
     }

@@ -1,4 +1,4 @@
-import type { CancelReason, OrderStatus } from "./order.js";
+import { type CancelReason, type OrderStatus, orderStatuses } from "./order.js";
 
 /**
  * The one place that decides how an order's status may change.
@@ -53,8 +53,14 @@ const cancelReasons: Partial<Record<OrderTrigger, CancelReason>> = {
   TIMED_OUT: "TIMEOUT",
 };
 
+export interface StatusMove {
+  from: OrderStatus;
+  to: OrderStatus;
+  cancelReason: CancelReason | null;
+}
+
 export type Transition =
-  | { ok: true; from: OrderStatus; to: OrderStatus; cancelReason: CancelReason | null }
+  | ({ ok: true } & StatusMove)
   | { ok: false; from: OrderStatus; rejected: "terminal" | "not-allowed" };
 
 export function isTerminal(status: OrderStatus): boolean {
@@ -66,4 +72,15 @@ export function nextStatus(from: OrderStatus, trigger: OrderTrigger): Transition
   const to = transitions[from][trigger];
   if (!to) return { ok: false, from, rejected: isTerminal(from) ? "terminal" : "not-allowed" };
   return { ok: true, from, to, cancelReason: to === "CANCELLED" ? (cancelReasons[trigger] ?? null) : null };
+}
+
+/**
+ * Every move `trigger` can make, one per status it is legal from: what the repository may apply in
+ * one statement to whatever status it finds the order in (see transition-order.ts).
+ */
+export function movesOn(trigger: OrderTrigger): StatusMove[] {
+  return orderStatuses.flatMap((from) => {
+    const step = nextStatus(from, trigger);
+    return step.ok ? [{ from: step.from, to: step.to, cancelReason: step.cancelReason }] : [];
+  });
 }
