@@ -1,4 +1,5 @@
-import { uid } from "@shop/testkit";
+import type { TransactionSql } from "@shop/platform";
+import { eventually, uid } from "@shop/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { confirmSale } from "../src/domain/confirm-sale.js";
 import { releaseStock } from "../src/domain/release-stock.js";
@@ -39,6 +40,42 @@ async function outboxFor(orderId: number) {
     select event_type, payload from outbox where message_key = ${String(orderId)} order by id
   `;
 }
+
+/**
+ * Locks one row (`lock` runs in a transaction of its own) and keeps it until `commit` is called
+ * with the change to make before committing. Resolves once the lock is held.
+ */
+async function holdRow(lock: (tx: TransactionSql) => Promise<unknown>) {
+  let proceed!: (change: (tx: TransactionSql) => Promise<unknown>) => void;
+  const change = new Promise<(tx: TransactionSql) => Promise<unknown>>((r) => {
+    proceed = r;
+  });
+  let held!: () => void;
+  const locked = new Promise<void>((r) => {
+    held = r;
+  });
+  const done = h.sql.begin(async (tx) => {
+    await lock(tx);
+    held();
+    await (await change)(tx);
+  });
+  await locked;
+  return {
+    commit: (c: (tx: TransactionSql) => Promise<unknown> = async () => {}) => {
+      proceed(c);
+      return done;
+    },
+  };
+}
+
+/** Resolves once `n` statements of this database wait for a lock. */
+const waiters = (n: number) =>
+  eventually(async () => {
+    const [r] = await h.sql<{ n: number }[]>`
+      select count(*)::int as n from pg_stat_activity
+      where datname = current_database() and wait_event_type = 'Lock'`;
+    return r!.n >= n ? true : undefined;
+  });
 
 describe("reserving stock", () => {
   it("when 200 orders of 1 unit race for a stock of 50, then exactly 50 are reserved and stock ends at 0", async () => {
@@ -148,6 +185,65 @@ describe("reserving stock", () => {
     expect(await reserveStock(h.deps, o)).toEqual({ status: "ALREADY_HANDLED", previous: "RESERVED" });
     expect(await row(p.id)).toMatchObject({ stock: 3, reserved: 2, version: 2 });
     expect(await outboxFor(o.orderId)).toHaveLength(1);
+  });
+});
+
+describe("changes made while a reservation waits for its locks", () => {
+  const lockProduct = (id: string) => holdRow((tx) => tx`select 1 from products where id = ${id} for update`);
+
+  it("when the stock drops while reservations wait for the row, then each is judged on the stock left", async () => {
+    const p = await create(5);
+    const admin = await lockProduct(p.id);
+    const two = reserveStock(h.deps, order([{ productId: p.id, quantity: 2 }]));
+    const one = reserveStock(h.deps, order([{ productId: p.id, quantity: 1 }]));
+    await waiters(2);
+    await admin.commit((tx) => tx`update products set stock = 1, version = version + 1 where id = ${p.id}`);
+    expect(await two).toEqual({ status: "FAILED", productIds: [p.id] });
+    expect((await one).status).toBe("RESERVED");
+    expect(await row(p.id)).toEqual({ stock: 0, reserved: 1, sold: 0, version: 3 });
+  });
+
+  it("when the product is deleted while a reservation waits for it, then the order fails and nothing is held", async () => {
+    const p = await create(5);
+    const other = await create(5);
+    const admin = await lockProduct(p.id);
+    const o = order([
+      { productId: other.id, quantity: 1 },
+      { productId: p.id, quantity: 1 },
+    ]);
+    const pending = reserveStock(h.deps, o);
+    await waiters(1);
+    await admin.commit(
+      (tx) => tx`update products set deleted_at = now(), version = version + 1 where id = ${p.id}`,
+    );
+    expect(await pending).toEqual({ status: "FAILED", productIds: [p.id] });
+    expect(await row(other.id)).toEqual({ stock: 5, reserved: 0, sold: 0, version: 1 });
+    expect(await row(p.id)).toEqual({ stock: 5, reserved: 0, sold: 0, version: 2 });
+  });
+
+  it("when a sale and a cancel of one order wait for it together, then exactly one moves the units", async () => {
+    const p = await create(5);
+    const o = order([{ productId: p.id, quantity: 2 }]);
+    await reserveStock(h.deps, o);
+    const holder = await holdRow(
+      (tx) => tx`select 1 from order_reservations where order_id = ${o.orderId} for update`,
+    );
+    const sale = confirmSale(h.deps, o.orderId);
+    const release = releaseStock(h.deps, o);
+    await waiters(2);
+    await holder.commit();
+    const outcomes = [await sale, await release];
+    const r = await row(p.id);
+    if (outcomes[0]!.status === "SOLD") {
+      expect(outcomes[1]).toEqual({ status: "NOTHING_TO_RELEASE", previous: "SOLD" });
+      expect(r).toEqual({ stock: 3, reserved: 0, sold: 2, version: 3 });
+    } else {
+      expect(outcomes).toEqual([
+        { status: "NOTHING_TO_CONFIRM", previous: "RELEASED" },
+        { status: "RELEASED", items: [{ productId: p.id, quantity: 2 }] },
+      ]);
+      expect(r).toEqual({ stock: 5, reserved: 0, sold: 0, version: 3 });
+    }
   });
 });
 

@@ -64,9 +64,16 @@ export function tokenLink(publicBaseUrl: string, path: string, token: string): s
   return `${publicBaseUrl.replace(/\/+$/, "")}/${path}?token=${encodeURIComponent(token)}`;
 }
 
+/** One formatter per currency, built on first use: building one costs far more than using it. */
+const moneyFormats = new Map<string, { format: Intl.NumberFormat; minorUnit: number }>();
+
 /** 1234 + "EUR" -> "€12.34", with the currency's own number of minor digits. */
 export function formatMoney(cents: number, currency: string): string {
-  const format = new Intl.NumberFormat("en", { style: "currency", currency });
-  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
-  return format.format(cents / 10 ** digits);
+  let money = moneyFormats.get(currency);
+  if (!money) {
+    const format = new Intl.NumberFormat("en", { style: "currency", currency });
+    money = { format, minorUnit: 10 ** (format.resolvedOptions().maximumFractionDigits ?? 2) };
+    moneyFormats.set(currency, money);
+  }
+  return money.format.format(cents / money.minorUnit);
 }

@@ -1,5 +1,5 @@
 import { AppError, type Queryable, type Sql } from "@shop/platform";
-import type { Product, Touched } from "../domain/product.js";
+import { isProductId, type Product, type Touched } from "../domain/product.js";
 
 export interface NewProduct {
   sku: string;
@@ -17,19 +17,18 @@ export interface ProductChanges {
   stock?: number;
 }
 
-/** A product row as the inventory use cases see it while they hold its lock. */
-export interface LockedProduct {
+/** Units to move between a product's stock, reserved and sold columns (signed). */
+export interface InventoryDelta {
   id: string;
   stock: number;
   reserved: number;
-  version: number;
-  live: boolean;
+  sold: number;
 }
 
-export interface InventoryDelta {
-  stock: number;
-  reserved: number;
-  sold: number;
+/** What `reserveAll` did: every line held (`short` empty), or none held and these ids short. */
+export interface ReserveResult {
+  short: string[];
+  touched: Touched[];
 }
 
 export interface PageQuery {
@@ -172,41 +171,91 @@ export function createProductRepository(sql: Sql) {
     },
 
     /**
-     * Locks the rows in id order. Every writer that holds several product locks at once takes
-     * them through here, so two of them can wait on each other but never deadlock.
+     * Takes `quantity` of each line from stock into reserved, for every line or none, in one
+     * statement. `locked` takes the row locks in id order first: every writer that holds several
+     * product locks at once takes them in that order, so two of them can wait on each other but
+     * never deadlock, and competing orders queue on a row and each sees the stock the previous one
+     * left. The update applies only if every line was found live with enough stock under its lock
+     * (the check is one value, so the update is all or nothing); a line whose id is not a product
+     * id is never cast to uuid and simply found short. Each held row's version bumps.
+     * Conditions read the locked values only: `p` is joined as of the statement's snapshot, which
+     * may predate the lock, and a row failing a join condition is skipped, not rechecked. The SET
+     * expressions do see the row's latest version.
      */
-    async lockInIdOrder(ids: string[], tx: Queryable): Promise<LockedProduct[]> {
-      if (ids.length === 0) return [];
-      return tx<LockedProduct[]>`
-        select id, stock, reserved, version, deleted_at is null as live
-        from products
-        where id = any(${ids}::uuid[])
-        order by id
-        for update
+    async reserveAll(
+      lines: { productId: string; quantity: number }[],
+      tx: Queryable,
+    ): Promise<ReserveResult> {
+      const rows = await tx<{ asked: string; ok: boolean; id: string | null; version: number | null }[]>`
+        with wanted as (
+          select * from unnest(
+            ${lines.map((l) => l.productId)}::text[],
+            ${lines.map((l) => l.quantity)}::int[]
+          ) as w (asked, quantity)
+        ),
+        locked as materialized (
+          select id, stock, deleted_at is null as live
+          from products
+          where id = any(${lines.map((l) => l.productId).filter(isProductId)}::uuid[])
+          order by id
+          for update
+        ),
+        checked as materialized (
+          select w.asked, w.quantity, l.id,
+                 coalesce(l.live and l.stock >= w.quantity, false) as ok
+          from wanted w left join locked l on l.id::text = w.asked
+        ),
+        held as (
+          update products p
+          set stock = p.stock - c.quantity,
+              reserved = p.reserved + c.quantity,
+              version = p.version + 1,
+              updated_at = clock_timestamp()
+          from checked c
+          where p.id = c.id and (select bool_and(ok) from checked)
+          returning p.id, p.version
+        )
+        select c.asked, c.ok, held.id, held.version
+        from checked c left join held on held.id = c.id
       `;
+      const ok = new Map(rows.map((r) => [r.asked, r.ok]));
+      return {
+        short: lines.filter((l) => !ok.get(l.productId)).map((l) => l.productId),
+        touched: rows.flatMap((r) =>
+          r.id !== null && r.version !== null ? [{ id: r.id, version: r.version }] : [],
+        ),
+      };
     },
 
     /**
-     * Moves units between stock, reserved and sold, if the row is still at `version`; returns
-     * the new version, or undefined when someone else changed the row first.
+     * Applies every delta in one statement, deleted products included; returns the rows changed at
+     * their new versions (fewer than asked if an id does not exist). Rows are locked in id order,
+     * like a reservation's, so the two never deadlock.
      */
-    async applyDelta(
-      id: string,
-      version: number,
-      delta: InventoryDelta,
-      tx: Queryable,
-    ): Promise<Touched | undefined> {
-      const [row] = await tx<Touched[]>`
-        update products
-        set stock = stock + ${delta.stock},
-            reserved = reserved + ${delta.reserved},
-            sold = sold + ${delta.sold},
-            version = version + 1,
+    async applyDeltas(deltas: InventoryDelta[], tx: Queryable): Promise<Touched[]> {
+      if (deltas.length === 0) return [];
+      return tx<Touched[]>`
+        with d as (
+          select * from unnest(
+            ${deltas.map((d) => d.id)}::uuid[],
+            ${deltas.map((d) => d.stock)}::int[],
+            ${deltas.map((d) => d.reserved)}::int[],
+            ${deltas.map((d) => d.sold)}::int[]
+          ) as d (id, stock, reserved, sold)
+        ),
+        locked as materialized (
+          select id from products where id = any(${deltas.map((d) => d.id)}::uuid[]) order by id for update
+        )
+        update products p
+        set stock = p.stock + d.stock,
+            reserved = p.reserved + d.reserved,
+            sold = p.sold + d.sold,
+            version = p.version + 1,
             updated_at = clock_timestamp()
-        where id = ${id} and version = ${version}
-        returning id, version
+        from d join locked on locked.id = d.id
+        where p.id = d.id
+        returning p.id, p.version
       `;
-      return row;
     },
   };
 }

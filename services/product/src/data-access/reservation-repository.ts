@@ -30,10 +30,28 @@ export function createReservationRepository(sql: Sql) {
       return rows.length === 1;
     },
 
-    /** The order's status, locked until the transaction ends. */
-    async lockOrder(orderId: number, tx: Queryable): Promise<OrderReservationStatus | undefined> {
+    /**
+     * Locks the order's row until the transaction ends and, if it is in `from`, moves it to `to`.
+     * Returns the status it was in (undefined when the order is unknown): `from` means it moved.
+     * The lock is taken first (`locked`), so a concurrent change is waited out and judged by the
+     * status it left.
+     */
+    async moveOrder(
+      orderId: number,
+      from: OrderReservationStatus,
+      to: OrderReservationStatus,
+      tx: Queryable,
+    ): Promise<OrderReservationStatus | undefined> {
       const [row] = await tx<{ status: OrderReservationStatus }[]>`
-        select status from order_reservations where order_id = ${orderId} for update
+        with locked as materialized (
+          select order_id, status from order_reservations where order_id = ${orderId} for update
+        ),
+        moved as (
+          update order_reservations o set status = ${to}, updated_at = now()
+          from locked
+          where o.order_id = locked.order_id and locked.status = ${from}
+        )
+        select status from locked
       `;
       return row?.status;
     },
@@ -45,37 +63,36 @@ export function createReservationRepository(sql: Sql) {
       return row?.status;
     },
 
-    async setOrderStatus(orderId: number, status: OrderReservationStatus, tx: Queryable): Promise<void> {
+    /** Marks a claimed order RESERVED and records the lines it now holds, in one statement. */
+    async recordReserved(orderId: number, lines: ReservationLine[], tx: Queryable): Promise<void> {
       await tx`
-        update order_reservations set status = ${status}, updated_at = now() where order_id = ${orderId}
+        with reserved as (
+          update order_reservations set status = 'RESERVED', updated_at = now() where order_id = ${orderId}
+        )
+        insert into reservations (order_id, product_id, quantity, status)
+        select ${orderId}, l.product_id, l.quantity, 'RESERVED'
+        from unnest(
+          ${lines.map((l) => l.productId)}::uuid[],
+          ${lines.map((l) => l.quantity)}::int[]
+        ) as l (product_id, quantity)
       `;
     },
 
-    async insertLines(orderId: number, lines: ReservationLine[], tx: Queryable): Promise<void> {
-      if (lines.length === 0) return;
-      const rows = lines.map((l) => ({
-        order_id: orderId,
-        product_id: l.productId,
-        quantity: l.quantity,
-        status: "RESERVED",
-      }));
-      await tx`insert into reservations ${sql(rows)}`;
-    },
-
-    async linesOf(orderId: number, status: LineStatus, tx: Queryable = sql): Promise<ReservationLine[]> {
-      return tx<ReservationLine[]>`
-        select product_id as "productId", quantity
-        from reservations
-        where order_id = ${orderId} and status = ${status}
-        order by product_id
-      `;
-    },
-
-    async setLinesStatus(orderId: number, from: LineStatus, to: LineStatus, tx: Queryable): Promise<void> {
-      await tx`
+    /**
+     * Marks the order's held lines `to` and returns them (by product id): what a release or sale
+     * moves. Run under the order's lock (`moveOrder`), so no one else takes them meanwhile.
+     */
+    async takeLines(
+      orderId: number,
+      to: Exclude<LineStatus, "RESERVED">,
+      tx: Queryable,
+    ): Promise<ReservationLine[]> {
+      const lines = await tx<ReservationLine[]>`
         update reservations set status = ${to}, updated_at = now()
-        where order_id = ${orderId} and status = ${from}
+        where order_id = ${orderId} and status = 'RESERVED'
+        returning product_id as "productId", quantity
       `;
+      return [...lines].sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0));
     },
   };
 }

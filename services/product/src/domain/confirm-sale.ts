@@ -15,13 +15,12 @@ export type SaleOutcome =
  */
 export async function confirmSale(deps: ProductDeps, orderId: number, tx?: Queryable): Promise<SaleOutcome> {
   return inTransaction<SaleOutcome>(deps, tx, async (tx) => {
-    const status = await deps.reservations.lockOrder(orderId, tx);
+    const status = await deps.reservations.moveOrder(orderId, "RESERVED", "SOLD", tx);
     if (status !== "RESERVED") {
       deps.logger.warn({ orderId, previous: status ?? "unknown" }, "order paid without a held reservation");
       return { result: { status: "NOTHING_TO_CONFIRM", previous: status ?? "unknown" }, touched: [] };
     }
     const { lines, touched } = await moveReserved(deps, orderId, "SOLD", tx);
-    await deps.reservations.setOrderStatus(orderId, "SOLD", tx);
     return { result: { status: "SOLD", items: lines }, touched };
   });
 }

@@ -5,8 +5,9 @@ import type { Touched } from "./product.js";
 
 /**
  * Takes an order's held units out of `reserved`, either back into `stock` (release) or into
- * `sold` (sale), and marks its lines. Rows are locked in id order like a reservation's, so the
- * two never deadlock. Deleted products are included: their units were held before the delete.
+ * `sold` (sale), and marks its lines. Runs under the order's lock (`reservations.moveOrder`).
+ * Product rows are locked in id order like a reservation's, so the two never deadlock. Deleted
+ * products are included: their units were held before the delete.
  */
 export async function moveReserved(
   deps: ProductDeps,
@@ -14,27 +15,18 @@ export async function moveReserved(
   to: Exclude<LineStatus, "RESERVED">,
   tx: Queryable,
 ): Promise<{ lines: ReservationLine[]; touched: Touched[] }> {
-  const lines = await deps.reservations.linesOf(orderId, "RESERVED", tx);
-  const locked = new Map(
-    (
-      await deps.products.lockInIdOrder(
-        lines.map((l) => l.productId),
-        tx,
-      )
-    ).map((p) => [p.id, p]),
-  );
-  const touched: Touched[] = [];
-  for (const line of lines) {
-    const p = locked.get(line.productId);
-    if (!p) throw new AppError("INTERNAL", `reserved product ${line.productId} is missing`);
-    const delta =
+  const lines = await deps.reservations.takeLines(orderId, to, tx);
+  const touched = await deps.products.applyDeltas(
+    lines.map((l) =>
       to === "RELEASED"
-        ? { stock: line.quantity, reserved: -line.quantity, sold: 0 }
-        : { stock: 0, reserved: -line.quantity, sold: line.quantity };
-    const after = await deps.products.applyDelta(p.id, p.version, delta, tx);
-    if (!after) throw new AppError("INTERNAL", `product ${p.id} changed under its lock`);
-    touched.push(after);
+        ? { id: l.productId, stock: l.quantity, reserved: -l.quantity, sold: 0 }
+        : { id: l.productId, stock: 0, reserved: -l.quantity, sold: l.quantity },
+    ),
+    tx,
+  );
+  if (touched.length !== lines.length) {
+    const missing = lines.filter((l) => !touched.some((t) => t.id === l.productId)).map((l) => l.productId);
+    throw new AppError("INTERNAL", `reserved products ${missing.join(", ")} are missing`);
   }
-  await deps.reservations.setLinesStatus(orderId, "RESERVED", to, tx);
   return { lines, touched };
 }

@@ -35,14 +35,13 @@ export async function releaseStock(
       );
       return { result: { status: "TOMBSTONED" }, touched: [] };
     }
-    const status = await deps.reservations.lockOrder(order.orderId, tx);
+    const status = await deps.reservations.moveOrder(order.orderId, "RESERVED", "RELEASED", tx);
     if (status !== "RESERVED") {
       if (status === "SOLD")
         deps.logger.warn({ orderId: order.orderId }, "cancel after sale; stock not released");
       return { result: { status: "NOTHING_TO_RELEASE", previous: status ?? "unknown" }, touched: [] };
     }
     const { lines, touched } = await moveReserved(deps, order.orderId, "RELEASED", tx);
-    await deps.reservations.setOrderStatus(order.orderId, "RELEASED", tx);
     return { result: { status: "RELEASED", items: lines }, touched };
   });
 }

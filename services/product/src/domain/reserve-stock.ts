@@ -2,7 +2,6 @@ import { createEvent, type PayloadOf } from "@shop/events";
 import { AppError, type Queryable } from "@shop/platform";
 import type { ReservationLine } from "../data-access/reservation-repository.js";
 import type { ProductDeps } from "./deps.js";
-import { isProductId, type Touched } from "./product.js";
 import { inTransaction } from "./unit-of-work.js";
 
 export type OrderToReserve = PayloadOf<"OrderCreated">;
@@ -26,15 +25,16 @@ function mergeLines(items: OrderToReserve["items"]): ReservationLine[] {
  * OrderCreated: hold every line or none, and say which in the same transaction
  * (InventoryReserved, or InventoryReservationFailed with reason OUT_OF_STOCK).
  *
- * Concurrency: the product rows are locked (SELECT ... FOR UPDATE) in id order, checked, and then
- * updated with a version check. We lock rather than retry optimistic updates because the
- * reservation must commit together with the inbox row and the outbox event in the handler's
- * transaction: an optimistic conflict could only be retried by redoing that whole transaction,
- * and under a rush on one product (many orders for the last units) most attempts would conflict
- * and burn the consumer's bounded retries. With locks, competing orders queue on the row and each
- * sees the stock the previous one left; taking the locks in one global order (by id) means two
- * multi-line orders never deadlock. The version still bumps on every change, so admins' edits
- * (optimistic, STALE_VERSION) and the cache see every reservation.
+ * Concurrency: one statement locks the product rows (SELECT ... FOR UPDATE) in id order, checks
+ * every line and updates them all or none (product-repository.ts `reserveAll`): no round trip
+ * happens between taking the locks and writing the rows. We lock rather than retry optimistic
+ * updates because the reservation must commit together with the inbox row and the outbox event in
+ * the handler's transaction: an optimistic conflict could only be retried by redoing that whole
+ * transaction, and under a rush on one product (many orders for the last units) most attempts
+ * would conflict and burn the consumer's bounded retries. With locks, competing orders queue on
+ * the row and each sees the stock the previous one left; taking the locks in one global order (by
+ * id) means two multi-line orders never deadlock. The version still bumps on every change, so
+ * admins' edits (optimistic, STALE_VERSION) and the cache see every reservation.
  *
  * An order already known (a repeated OrderCreated, or one cancelled before it arrived) changes
  * nothing and emits nothing: the order is decided already, and the order service ignores events
@@ -54,15 +54,7 @@ export async function reserveStock(
       return { result: { status: "ALREADY_HANDLED", previous }, touched: [] };
     }
 
-    const ids = lines.map((l) => l.productId).filter(isProductId);
-    const locked = new Map((await deps.products.lockInIdOrder(ids, tx)).map((p) => [p.id, p]));
-    const short = lines
-      .filter((l) => {
-        const p = locked.get(l.productId);
-        return !p?.live || p.stock < l.quantity;
-      })
-      .map((l) => l.productId);
-
+    const { short, touched } = await deps.products.reserveAll(lines, tx);
     if (short.length > 0) {
       await deps.outbox.enqueue(
         tx,
@@ -76,17 +68,14 @@ export async function reserveStock(
       return { result: { status: "FAILED", productIds: short }, touched: [] };
     }
 
-    const touched: Touched[] = [];
-    for (const line of [...lines].sort((a, b) => (a.productId < b.productId ? -1 : 1))) {
-      const p = locked.get(line.productId)!;
-      const delta = { stock: -line.quantity, reserved: line.quantity, sold: 0 };
-      const after = await deps.products.applyDelta(p.id, p.version, delta, tx);
-      // Cannot happen while we hold the lock; if it does, fail loudly rather than oversell.
-      if (!after) throw new AppError("INTERNAL", `product ${p.id} changed under its lock`);
-      touched.push(after);
+    // Every line passed the check under its lock, so every row was updated.
+    if (touched.length !== lines.length) {
+      throw new AppError(
+        "INTERNAL",
+        `order ${order.orderId}: ${touched.length} of ${lines.length} lines held`,
+      );
     }
-    await deps.reservations.insertLines(order.orderId, lines, tx);
-    await deps.reservations.setOrderStatus(order.orderId, "RESERVED", tx);
+    await deps.reservations.recordReserved(order.orderId, lines, tx);
     await deps.outbox.enqueue(
       tx,
       createEvent("InventoryReserved", order.orderId, {
