@@ -1,3 +1,4 @@
 export * from "./database.js";
+export * from "./events.js";
 export * from "./infra.js";
 export * from "./stack.js";

@@ -1,10 +1,11 @@
-import { createEvent, type EventEnvelope, topicName } from "@shop/events";
+import { createEvent, type EventEnvelope } from "@shop/events";
 import { createKafka, type Producer } from "@shop/kafka";
 import { createLogger, createMetricsRegistry, createSql, type Sql } from "@shop/platform";
 import {
   createTestDatabase,
   eventually,
   kafkaBrokers,
+  publishEvents,
   type TestDatabase,
   uid,
   uniqueTopicPrefix,
@@ -60,14 +61,7 @@ async function anOrder(status: Order["status"] = "CREATED", cancelReason: string
   return order;
 }
 
-async function publish(event: EventEnvelope) {
-  const topic = event.type.startsWith("Payment") ? "payments" : "inventory";
-  await producer.send({
-    topic: topicName(topic, prefix),
-    acks: -1,
-    messages: [{ key: event.aggregateId, value: JSON.stringify(event) }],
-  });
-}
+const publish = (event: EventEnvelope) => publishEvents(producer, prefix, event);
 
 const handled = (eventId: string) => async () => {
   const rows = await sql`select 1 from inbox where event_id = ${eventId}`;
@@ -210,18 +204,7 @@ describe("order saga over Kafka", () => {
     const inventory = orders.map(reserved);
     const payments = orders.map((o, i) => (i % 3 === 0 ? paymentFailed(o) : paid(o)));
     // Payments first for half of them, so both orders of arrival are exercised at once.
-    await Promise.all([
-      producer.send({
-        topic: topicName("payments", prefix),
-        acks: -1,
-        messages: payments.map((e) => ({ key: e.aggregateId, value: JSON.stringify(e) })),
-      }),
-      producer.send({
-        topic: topicName("inventory", prefix),
-        acks: -1,
-        messages: inventory.map((e) => ({ key: e.aggregateId, value: JSON.stringify(e) })),
-      }),
-    ]);
+    await publishEvents(producer, prefix, [...payments, ...inventory]);
     await eventually(async () => {
       const [row] = await sql<{ n: number }[]>`
         select count(*)::int as n from inbox where event_id = any(${[...inventory, ...payments].map((e) => e.eventId)}::uuid[])`;

@@ -1,11 +1,12 @@
 import { randomInt } from "node:crypto";
-import { createEvent, type EventEnvelope, topicName } from "@shop/events";
+import { createEvent, type EventEnvelope } from "@shop/events";
 import { createKafka, type Producer } from "@shop/kafka";
 import { createLogger, createMetricsRegistry, createSql, type Sql } from "@shop/platform";
 import {
   createTestDatabase,
   eventually,
   kafkaBrokers,
+  publishEvents,
   type TestDatabase,
   uid,
   uniqueTopicPrefix,
@@ -68,14 +69,7 @@ const cancelled = (id: number, reason: "TIMEOUT" | "PAYMENT_FAILED" | "OUT_OF_ST
     currency: "USD",
   });
 
-async function publish(event: EventEnvelope) {
-  const topic = event.type === "InventoryReserved" ? "inventory" : "orders";
-  await producer.send({
-    topic: topicName(topic, prefix),
-    acks: -1,
-    messages: [{ key: event.aggregateId, value: JSON.stringify(event) }],
-  });
-}
+const publish = (event: EventEnvelope) => publishEvents(producer, prefix, event);
 
 const handled = (eventId: string) => async () => {
   const rows = await sql`select 1 from inbox where event_id = ${eventId}`;
@@ -175,18 +169,7 @@ describe("charges racing cancellations", () => {
     const ids = Array.from({ length: 40 }, () => orderId("odd"));
     const reservations = ids.map((id) => reserved(id));
     const cancellations = ids.map((id) => cancelled(id, "TIMEOUT"));
-    await Promise.all([
-      producer.send({
-        topic: topicName("inventory", prefix),
-        acks: -1,
-        messages: reservations.map((e) => ({ key: e.aggregateId, value: JSON.stringify(e) })),
-      }),
-      producer.send({
-        topic: topicName("orders", prefix),
-        acks: -1,
-        messages: cancellations.map((e) => ({ key: e.aggregateId, value: JSON.stringify(e) })),
-      }),
-    ]);
+    await publishEvents(producer, prefix, [...reservations, ...cancellations]);
     const all = [...reservations, ...cancellations].map((e) => e.eventId);
     await eventually(async () => {
       const [row] = await sql<{ n: number }[]>`
