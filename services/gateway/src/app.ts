@@ -55,6 +55,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       retryInitialDelayMs: config.retryInitialDelayMs,
       retryMaxDelayMs: config.retryMaxDelayMs,
       breakerThreshold: config.breakerThreshold,
+      breakerHalfOpenInitialMs: config.breakerHalfOpenInitialMs,
       breakerHalfOpenAfterMs: config.breakerHalfOpenAfterMs,
     },
     deps.metrics,

@@ -81,10 +81,16 @@ export const configSpec = {
     5,
     1,
   ),
+  breakerHalfOpenInitialMs: int(
+    "CIRCUIT_BREAKER_HALF_OPEN_INITIAL_MS",
+    "how long a circuit that has just opened fails fast before letting a trial call through (doubles after each failed trial)",
+    1_000,
+    1,
+  ),
   breakerHalfOpenAfterMs: int(
     "CIRCUIT_BREAKER_HALF_OPEN_AFTER_MS",
-    "how long an open circuit fails fast before letting a trial call through",
-    5_000,
+    "longest an open circuit fails fast before letting a trial call through",
+    10_000,
     1,
   ),
   rateLimitMax: int("RATE_LIMIT_MAX", "requests per client (user id, else IP) per RATE_LIMIT_WINDOW", 600, 1),

@@ -166,6 +166,33 @@ describe("resilience", () => {
     expect((await createProduct(gw)).statusCode).toBe(201);
   });
 
+  it("when a service stays down, then its open circuit tries it after the initial delay, and waits twice as long after each failed trial", async () => {
+    const gw = await gateway({
+      DOWNSTREAM_RETRY_MAX_ATTEMPTS: "0",
+      CIRCUIT_BREAKER_THRESHOLD: "2",
+      CIRCUIT_BREAKER_HALF_OPEN_INITIAL_MS: "200",
+      CIRCUIT_BREAKER_HALF_OPEN_AFTER_MS: "1600",
+    });
+    mode = "unavailable";
+    for (let i = 0; i < 2; i++) await gw.app.inject({ url: "/api/v1/products/p1" });
+    expect(await metric(gw, "gateway_circuit_state", "product")).toBe(1);
+    // Ask all the time for 1.7 s; only the trial calls reach the service.
+    const trials: number[] = [];
+    const opened = Date.now();
+    while (Date.now() - opened < 1_700) {
+      const before = stub.count("GetProduct");
+      await gw.app.inject({ url: "/api/v1/products/p1" });
+      if (stub.count("GetProduct") > before) trials.push(Date.now() - opened);
+      await delay(10);
+    }
+    mode = "ok";
+    // Trials at about 200, 600 (+400) and 1400 ms (+800); a fixed 200 ms would make eight.
+    expect(trials.length).toBeGreaterThanOrEqual(2);
+    expect(trials.length).toBeLessThanOrEqual(4);
+    expect(trials[0]).toBeGreaterThanOrEqual(150);
+    expect(trials[1]! - trials[0]!).toBeGreaterThanOrEqual(300);
+  });
+
   it("when a service answers not found repeatedly, then its circuit stays closed", async () => {
     const gw = await gateway({ DOWNSTREAM_RETRY_MAX_ATTEMPTS: "2", CIRCUIT_BREAKER_THRESHOLD: "2" });
     const before = stub.count("GetProduct");

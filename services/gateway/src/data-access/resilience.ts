@@ -8,6 +8,7 @@ import {
   handleWhen,
   type IPolicy,
   IsolatedCircuitError,
+  noJitterGenerator,
   retry,
   TaskCancelledError,
   TimeoutStrategy,
@@ -24,7 +25,13 @@ export interface ResilienceSettings {
   retryMaxDelayMs: number;
   /** Consecutive failures that open a service's circuit. */
   breakerThreshold: number;
-  /** How long an open circuit fails fast before a trial call is let through. */
+  /**
+   * How long an open circuit fails fast before a trial call is let through: `breakerHalfOpenInitialMs`
+   * when it has just opened, doubling after each failed trial up to `breakerHalfOpenAfterMs`. A
+   * service back from a restart is used again within a second; one that stays down is tried
+   * less and less often.
+   */
+  breakerHalfOpenInitialMs?: number;
   breakerHalfOpenAfterMs: number;
   /** Deadline of the calls that are slow by design (password hashing), instead of `timeoutMs`. */
   slowCallTimeoutMs?: number;
@@ -73,7 +80,11 @@ export function createResilience(settings: ResilienceSettings, metrics: Registry
     registers: [metrics],
   });
   const byService = new Map<string, ServicePolicies>();
-  const retryAfterSeconds = Math.max(1, Math.ceil(settings.breakerHalfOpenAfterMs / 1000));
+  const halfOpenInitialMs = Math.min(
+    settings.breakerHalfOpenInitialMs ?? settings.breakerHalfOpenAfterMs,
+    settings.breakerHalfOpenAfterMs,
+  );
+  const retryAfterSeconds = Math.max(1, Math.ceil(halfOpenInitialMs / 1000));
 
   function policiesFor(service: string): ServicePolicies {
     const existing = byService.get(service);
@@ -84,7 +95,11 @@ export function createResilience(settings: ResilienceSettings, metrics: Registry
       abortOnReturn: false,
     });
     const breaker = circuitBreaker(handleWhen(isDownstreamFailure), {
-      halfOpenAfter: settings.breakerHalfOpenAfterMs,
+      halfOpenAfter: new ExponentialBackoff({
+        initialDelay: halfOpenInitialMs,
+        maxDelay: settings.breakerHalfOpenAfterMs,
+        generator: noJitterGenerator,
+      }),
       breaker: new ConsecutiveBreaker(settings.breakerThreshold),
     });
     circuitState.set({ service }, CircuitState.Closed);
