@@ -10,6 +10,8 @@ export const BENCH_ENV: Record<string, string> = {
   LOG_LEVEL: "warn",
   RATE_LIMIT_MAX: "100000000",
   LOGIN_RATE_LIMIT_MAX: "100000",
+  // Node flags for every service, to compare settings (e.g. "--max-semi-space-size=4").
+  ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
 };
 export const BENCH_SERVICE_ENV: Partial<Record<ServiceName, Record<string, string>>> = {
   payment: { PAYMENT_FAILURE_MODE: "none" },
@@ -31,7 +33,7 @@ export async function startBenchStack(profileDir?: string) {
     if (profileDir) {
       mkdirSync(`${profileDir}/${name}`, { recursive: true });
       // Node 20 refuses --cpu-prof in NODE_OPTIONS; the preload does the same through the inspector.
-      env.NODE_OPTIONS = `--import=${PROFILE_PRELOAD}`;
+      env.NODE_OPTIONS = `${BENCH_ENV.NODE_OPTIONS ?? ""} --import=${PROFILE_PRELOAD}`.trim();
       env.BENCH_CPU_PROF_DIR = `${profileDir}/${name}`;
     }
     serviceEnv[name] = env;
