@@ -107,7 +107,8 @@ describe("rate limits", () => {
       env: {
         REDIS_URL: `redis://127.0.0.1:${proxy.port}`,
         RATE_LIMIT_MAX: "1",
-        RATE_LIMIT_REDIS_TIMEOUT_MS: "100",
+        // Long enough for a busy machine to answer the first two checks, short next to the bound below.
+        RATE_LIMIT_REDIS_TIMEOUT_MS: "400",
       },
     });
     opened.push(gw);
@@ -117,7 +118,7 @@ describe("rate limits", () => {
     for (let i = 0; i < 2; i++) {
       const started = Date.now();
       expect((await gw.app.inject({ url: "/api/v1/products" })).statusCode).toBe(200);
-      expect(Date.now() - started).toBeLessThan(1_000);
+      expect(Date.now() - started).toBeLessThan(3_000);
     }
     await proxy.close();
   });
