@@ -47,7 +47,9 @@ const LOCK_NAMESPACE = 0x0b0c;
 /**
  * Publishes committed outbox rows to Kafka: idempotent producer, acks=all, key = aggregate id.
  * Several relays may run on one table: rows are claimed with FOR UPDATE SKIP LOCKED, and an
- * advisory lock per message key keeps one aggregate's rows with one relay, so they go out in order.
+ * advisory lock per message key keeps one aggregate's rows with one relay, so they go out in order:
+ * a relay takes the oldest pending rows of the keys it locked, and the relay that holds a key sees
+ * all of that key's pending rows older than any it takes. At most a batch of keys is locked at once.
  * Rows are marked published in the same transaction that claimed them; a crash in between
  * republishes them, which consumers absorb through their inbox.
  */
@@ -157,14 +159,28 @@ export function createOutboxRelay(opts: RelayOptions) {
   async function publishBatch(): Promise<number> {
     const p = await ensureProducer();
     return opts.sql.begin(async (tx) => {
+      // The oldest pending rows first, then the aggregate locks on those rows alone: with the lock
+      // in the scan's filter, a plan that sorts after filtering (a seq or bitmap scan, chosen on
+      // stale statistics) would try-lock every pending row, and a backlog of a few thousand
+      // aggregates exhausts PostgreSQL's shared lock table ("out of shared memory"). The status is
+      // checked again on the locked row: another relay may have published it since the snapshot.
       const rows = await tx<OutboxRow[]>`
-        select id, event_id, topic, message_key, event_type, payload, headers, attempts, created_at
-        from outbox
-        where published_at is null and parked_at is null
-          and pg_try_advisory_xact_lock(${LOCK_NAMESPACE}, hashtext(message_key))
-        order by id
-        limit ${batchSize}
-        for update skip locked
+        with candidate as materialized (
+          select id, message_key from outbox
+          where published_at is null and parked_at is null
+          order by id
+          limit ${batchSize}
+        )
+        select o.id, o.event_id, o.topic, o.message_key, o.event_type, o.payload, o.headers,
+          o.attempts, o.created_at
+        from outbox o
+        where o.id = any(array(
+            select id from candidate
+            where pg_try_advisory_xact_lock(${LOCK_NAMESPACE}, hashtext(message_key))
+          ))
+          and o.published_at is null and o.parked_at is null
+        order by o.id
+        for update of o skip locked
       `;
       if (rows.length === 0) return 0;
       const byTopic = new Map<string, Message[]>();
