@@ -1,7 +1,13 @@
 import { topicName } from "@shop/events";
 import { ensureTopics } from "@shop/kafka";
 import { createMetricsRegistry, createSql, type Sql } from "@shop/platform";
-import { createTestDatabase, eventually, kafkaBrokers, type TestDatabase, uniqueTopicPrefix } from "@shop/testkit";
+import {
+  createTestDatabase,
+  eventually,
+  kafkaBrokers,
+  type TestDatabase,
+  uniqueTopicPrefix,
+} from "@shop/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOutboxRelay } from "../src/relay.js";
 import { kafkaAt, logger } from "./helpers.js";
@@ -56,7 +62,9 @@ describe("outbox relay with a backlog", () => {
     });
     await relay.start();
     await eventually(async () => {
-      const [row] = await sql<{ n: number }[]>`select count(*)::int as n from outbox where published_at is null`;
+      const [row] = await sql<
+        { n: number }[]
+      >`select count(*)::int as n from outbox where published_at is null`;
       return row!.n === 0 ? true : undefined;
     }, 60_000);
     await relay.stop();
