@@ -93,6 +93,13 @@ describe("the auth service process", () => {
     const stopped = lines.filter((l) => l.msg === "stopped").map((l) => l.component);
     // Intake stops first; everything started is stopped.
     expect(stopped.slice(0, 2)).toEqual(["grpc", "http"]);
-    expect([...stopped].sort()).toEqual(["grpc", "http", "outbox-relay", "postgres", "purge-timer", "tracing"]);
+    expect([...stopped].sort()).toEqual([
+      "grpc",
+      "http",
+      "outbox-relay",
+      "postgres",
+      "purge-timer",
+      "tracing",
+    ]);
   });
 });
