@@ -1,8 +1,8 @@
 import type { Kafka, Producer } from "@shop/kafka";
-import type { Logger, Sql, TransactionSql } from "@shop/platform";
+import { databaseKey, type Logger, type Sql, type TransactionSql } from "@shop/platform";
 import { type Message, Partitioners } from "kafkajs";
 import type { Registry } from "prom-client";
-import { OUTBOX_CHANNEL } from "./enqueue.js";
+import { OUTBOX_CHANNEL, registerLocalRelay } from "./enqueue.js";
 import { isRowError } from "./kafka-errors.js";
 import { createRelayMetrics } from "./metrics.js";
 
@@ -41,6 +41,9 @@ interface OutboxRow {
   created_at: Date;
 }
 
+/** How soon a relay looks again at rows it left to another relay (which may be about to release them). */
+const CONTENDED_RETRY_MS = 20;
+
 /** Advisory-lock namespace of the relay: one relay at a time owns an aggregate's pending rows. */
 const LOCK_NAMESPACE = 0x0b0c;
 
@@ -67,6 +70,8 @@ export function createOutboxRelay(opts: RelayOptions) {
   let connected = false;
   let running = false;
   let woken = false;
+  /** The last claim left rows behind because another relay held their aggregate. */
+  let contended = false;
   let wakeUp: (() => void) | undefined;
   let loopDone: Promise<void> | undefined;
   let unlisten: (() => Promise<void>) | undefined;
@@ -164,24 +169,33 @@ export function createOutboxRelay(opts: RelayOptions) {
       // stale statistics) would try-lock every pending row, and a backlog of a few thousand
       // aggregates exhausts PostgreSQL's shared lock table ("out of shared memory"). The status is
       // checked again on the locked row: another relay may have published it since the snapshot.
-      const rows = await tx<OutboxRow[]>`
+      // `skipped` counts the candidates whose aggregate another relay holds: this relay looks
+      // again shortly instead of at the next poll, since it may not be woken for them (the
+      // wake after a commit reaches the relay of the process that committed).
+      const claimed = await tx<(OutboxRow & { skipped: number })[]>`
         with candidate as materialized (
           select id, message_key from outbox
           where published_at is null and parked_at is null
           order by id
           limit ${batchSize}
+        ), claimable as materialized (
+          select id from candidate
+          where pg_try_advisory_xact_lock(${LOCK_NAMESPACE}, hashtext(message_key))
         )
-        select o.id, o.event_id, o.topic, o.message_key, o.event_type, o.payload, o.headers,
-          o.attempts, o.created_at
-        from outbox o
-        where o.id = any(array(
-            select id from candidate
-            where pg_try_advisory_xact_lock(${LOCK_NAMESPACE}, hashtext(message_key))
-          ))
-          and o.published_at is null and o.parked_at is null
+        select s.skipped, o.id, o.event_id, o.topic, o.message_key, o.event_type, o.payload,
+          o.headers, o.attempts, o.created_at
+        from (select ((select count(*) from candidate) - (select count(*) from claimable))::int as skipped) s
+        left join lateral (
+          select o.* from outbox o
+          where o.id = any(array(select id from claimable))
+            and o.published_at is null and o.parked_at is null
+          order by o.id
+          for update of o skip locked
+        ) o on true
         order by o.id
-        for update of o skip locked
       `;
+      contended = claimed[0]!.skipped > 0;
+      const rows: OutboxRow[] = claimed[0]!.id === null ? [] : claimed;
       if (rows.length === 0) return 0;
       const byTopic = new Map<string, Message[]>();
       for (const row of rows) {
@@ -215,7 +229,7 @@ export function createOutboxRelay(opts: RelayOptions) {
         } while (running && claimed === batchSize);
         if (backoff > 0) log.info("outbox relay resumed");
         backoff = 0;
-        await pause(pollIntervalMs);
+        await pause(contended ? CONTENDED_RETRY_MS : pollIntervalMs);
       } catch (err) {
         metrics.failures.inc({ kind: "broker" });
         connected = false;
@@ -248,7 +262,11 @@ export function createOutboxRelay(opts: RelayOptions) {
     async start(): Promise<void> {
       running = true;
       const listener = await opts.sql.listen(OUTBOX_CHANNEL, () => wake());
-      unlisten = () => listener.unlisten();
+      const unregister = registerLocalRelay(databaseKey(opts.sql), wake);
+      unlisten = async () => {
+        unregister();
+        await listener.unlisten();
+      };
       cleanupTimer = setInterval(() => void cleanup(), cleanupIntervalMs);
       cleanupTimer.unref();
       loopDone = loop();

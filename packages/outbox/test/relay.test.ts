@@ -40,7 +40,7 @@ function relay(extra: Partial<Parameters<typeof createOutboxRelay>[0]> = {}) {
 
 describe("outbox relay", () => {
   it("when the writing transaction rolls back, then its event is never published; a committed one is, woken by the commit", async () => {
-    // A poll interval far beyond the test timeout: only the commit's NOTIFY can wake the relay.
+    // A poll interval far beyond the test timeout: only the commit can wake the relay.
     const r = relay({ pollIntervalMs: 10 * 60_000 });
     await r.start();
     const before = reader.received.length;
