@@ -4,41 +4,43 @@
  * Rates and durations: BENCH_RATES (default "100,1000"), BENCH_SECONDS (default 10),
  * BENCH_BACKLOG (rows for the throughput run, default 50000).
  *
- * Three threads, as in the platform, where the writers and the relay live in one service and the
+ * Two threads, as in the platform, where the writers and the relay live in one service and the
  * consumer in another: the writers (the load: open model, one transaction per event, as a
- * service's request would write it) and the consumer (its own group, inbox and pool) each run in
- * a worker thread with its own event loop; the relay runs in the main thread. Times are taken on
- * the shared wall clock (`performance.timeOrigin + performance.now()`), so they compare across
- * threads.
+ * service's request would write it) and the relay share the main thread and its pool, so a commit
+ * wakes the relay in-process; the consumer (its own group, inbox and pool) runs in a worker thread
+ * with its own event loop. Times are taken on the shared wall clock
+ * (`performance.timeOrigin + performance.now()`), so they compare across threads.
+ *
+ * BENCH_PG_SOCKET names a Unix socket directory to reach PostgreSQL through (default
+ * /var/run/postgresql when its socket is there and TEST_PG_URL is unset; "" for TCP).
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { createEventConsumer } from "@shop/consumer";
 import { createEvent } from "@shop/events";
 import { createKafka } from "@shop/kafka";
-import { createLogger, createMetricsRegistry, createSql } from "@shop/platform";
+import { createLogger, createMetricsRegistry, createSql, type Sql } from "@shop/platform";
 import { createTestDatabase, kafkaBrokers, uniqueTopicPrefix } from "@shop/testkit";
-import { createOutbox } from "../enqueue.js";
+import { createOutbox, type Outbox } from "../enqueue.js";
 import { createOutboxRelay } from "../relay.js";
 
 const rates = (process.env.BENCH_RATES ?? "100,1000").split(",").map(Number);
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const backlog = Number(process.env.BENCH_BACKLOG ?? 50_000);
+const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
+const defaultSocket = "/var/run/postgresql";
+const socketDir =
+  process.env.BENCH_PG_SOCKET ??
+  (process.env.TEST_PG_URL === undefined && existsSync(`${defaultSocket}/.s.PGSQL.5432`)
+    ? defaultSocket
+    : "");
 const logger = createLogger({ service: "bench", level: "warn" });
 const now = () => performance.timeOrigin + performance.now();
 
 type Stamps = [eventId: string, at: number][];
-type WriterJob = {
-  role: "writer";
-  dbUrl: string;
-  prefix: string;
-  rate: number;
-  total: number;
-  firstId: number;
-};
-type ConsumerJob = { role: "consumer"; dbUrl: string; prefix: string };
-type FromWorker = { kind: "ready" } | { kind: "stamps"; stamps: Stamps } | { kind: "done"; seconds: number };
+type ConsumerJob = { dbUrl: string; prefix: string };
+type FromWorker = { kind: "ready" } | { kind: "stamps"; stamps: Stamps } | { kind: "done" };
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -74,32 +76,34 @@ function stampSender() {
 }
 
 /** The load: `total` events at `rate` per second, each committed in a transaction of its own. */
-async function writer(job: WriterJob) {
-  const sql = createSql(job.dbUrl, { max: 20 });
-  const outbox = createOutbox({ topicPrefix: job.prefix });
-  const stamps = stampSender();
+async function writer(
+  sql: Sql,
+  outbox: Outbox,
+  rate: number,
+  total: number,
+  firstId: number,
+  onCommitted: (eventId: string, seq: number) => void,
+): Promise<number> {
   const tickMs = 10;
-  const perTick = job.rate / (1000 / tickMs);
+  const perTick = rate / (1000 / tickMs);
   const inflight: Promise<unknown>[] = [];
   let sent = 0;
   let carry = 0;
-  let nextId = job.firstId;
+  let nextId = firstId;
   const started = performance.now();
   // Open model: events are due on a fixed schedule, whether or not earlier ones finished.
-  while (sent < job.total) {
+  while (sent < total) {
     carry += perTick;
-    for (; carry >= 1 && sent < job.total; carry--, sent++) {
-      const e = event(nextId++);
-      inflight.push(sql.begin((tx) => outbox.enqueue(tx, e)).then(() => stamps.stamp(e.eventId)));
+    for (; carry >= 1 && sent < total; carry--, sent++) {
+      const seq = nextId++;
+      const e = event(seq);
+      inflight.push(sql.begin((tx) => outbox.enqueue(tx, e)).then(() => onCommitted(e.eventId, seq)));
     }
-    const wait = started + (sent / job.rate) * 1000 - performance.now();
+    const wait = started + (sent / rate) * 1000 - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   }
   await Promise.all(inflight);
-  const took = (performance.now() - started) / 1000;
-  stamps.close();
-  await sql.end({ timeout: 5 });
-  parentPort!.postMessage({ kind: "done", seconds: took } satisfies FromWorker);
+  return (performance.now() - started) / 1000;
 }
 
 /** The consuming service: inbox and handler in one transaction, stamped when the handler runs. */
@@ -127,20 +131,20 @@ async function consumer(job: ConsumerJob) {
     await c.stop();
     stamps.close();
     await sql.end({ timeout: 5 });
-    parentPort!.postMessage({ kind: "done", seconds: 0 } satisfies FromWorker);
+    parentPort!.postMessage({ kind: "done" } satisfies FromWorker);
   });
 }
 
-function startWorker(job: WriterJob | ConsumerJob, onStamps: (s: Stamps) => void) {
+function startConsumer(job: ConsumerJob, onStamps: (s: Stamps) => void) {
   const worker = new Worker(new URL(import.meta.url), { workerData: job });
   let readyResolve: () => void;
   const ready = new Promise<void>((r) => (readyResolve = r));
-  const done = new Promise<number>((resolve, reject) => {
+  const done = new Promise<void>((resolve, reject) => {
     worker.on("error", reject);
     worker.on("message", (m: FromWorker) => {
       if (m.kind === "stamps") onStamps(m.stamps);
       else if (m.kind === "ready") readyResolve();
-      else resolve(m.seconds);
+      else resolve();
     });
   });
   return { worker, ready, done };
@@ -148,14 +152,16 @@ function startWorker(job: WriterJob | ConsumerJob, onStamps: (s: Stamps) => void
 
 async function main() {
   const db = await createTestDatabase("payment");
-  const sql = createSql(db.url, { max: 10 });
+  const dbUrl = socketDir ? `${db.url}&host=${socketDir}` : db.url;
+  // One pool for the writers and the relay, as in a service.
+  const sql = createSql(dbUrl, { max: 20 });
   const prefix = uniqueTopicPrefix();
   const kafka = createKafka({ brokers: kafkaBrokers(), clientId: "bench", logger });
   const committedAt = new Map<string, number>();
   const publishedAt = new Map<string, number>();
   const consumedAt = new Map<string, number>();
 
-  const consumerThread = startWorker({ role: "consumer", dbUrl: db.url, prefix }, (stamps) => {
+  const consumerThread = startConsumer({ dbUrl, prefix }, (stamps) => {
     for (const [id, t] of stamps) consumedAt.set(id, t);
   });
   await consumerThread.ready;
@@ -171,23 +177,23 @@ async function main() {
   });
   await relay.start();
 
+  const outbox = createOutbox({ topicPrefix: prefix });
   const results: Record<string, unknown>[] = [];
   let nextId = 1;
   for (const rate of rates) {
     committedAt.clear();
     publishedAt.clear();
     consumedAt.clear();
+    // The first events warm up the JIT, the pools and the consumer's fetch loop; they are not measured.
+    const warm = rate * warmupSeconds;
     const total = rate * seconds;
-    const writerThread = startWorker(
-      { role: "writer", dbUrl: db.url, prefix, rate, total, firstId: nextId },
-      (stamps) => {
-        for (const [id, t] of stamps) committedAt.set(id, t);
-      },
-    );
-    nextId += total;
-    const sendSeconds = await writerThread.done;
+    const firstMeasured = nextId + warm;
+    const sendSeconds = await writer(sql, outbox, rate, warm + total, nextId, (id, seq) => {
+      if (seq >= firstMeasured) committedAt.set(id, now());
+    });
+    nextId += warm + total;
     const deadline = performance.now() + 60_000;
-    while (consumedAt.size < total && performance.now() < deadline)
+    while (consumedAt.size < warm + total && performance.now() < deadline)
       await new Promise((r) => setTimeout(r, 20));
     const latencies: number[] = [];
     const publishLatencies: number[] = [];
@@ -202,7 +208,7 @@ async function main() {
     const row = {
       scenario: `latency @ ${rate} events/s`,
       events: total,
-      achievedRate: Math.round(total / sendSeconds),
+      achievedRate: Math.round((warm + total) / sendSeconds),
       p50ms: +percentile(sorted, 50).toFixed(2),
       p99ms: +percentile(sorted, 99).toFixed(2),
       maxms: +percentile(sorted, 100).toFixed(2),
@@ -216,7 +222,6 @@ async function main() {
 
   // Maximum relay throughput: a backlog written while the relay is stopped, then drained.
   await relay.stop();
-  const outbox = createOutbox({ topicPrefix: prefix });
   consumedAt.clear();
   for (let i = 0; i < backlog; i += 1_000) {
     const batch = Array.from({ length: Math.min(1_000, backlog - i) }, () => event(nextId++));
@@ -262,7 +267,9 @@ async function main() {
       memoryGiB: Math.round(totalmem() / 2 ** 30),
       node: process.version,
     },
-    threads: "writers, relay (main), consumer: one event loop each",
+    threads: "writers and relay (main thread, one pool), consumer (worker thread)",
+    postgres: socketDir ? `unix socket ${socketDir}` : "tcp",
+    warmupSeconds,
     results,
   };
   const dir = new URL("../../../../bench-results/", import.meta.url);
@@ -280,8 +287,7 @@ async function main() {
   process.exit(0);
 }
 
-const job = workerData as WriterJob | ConsumerJob | undefined;
-const run = isMainThread ? main() : job?.role === "writer" ? writer(job) : consumer(job as ConsumerJob);
+const run = isMainThread ? main() : consumer(workerData as ConsumerJob);
 run.catch((err) => {
   console.error(err);
   process.exit(1);
