@@ -1,46 +1,12 @@
 import { context, propagation } from "@opentelemetry/api";
 import { type EventEnvelope, ensureValidEvent, topicName, topicOf } from "@shop/events";
-import { type Queryable, transactionOf } from "@shop/platform";
+import { createCommitSignal, type Queryable } from "@shop/platform";
 
 /** The NOTIFY channel the relay listens on; the notification is delivered when the writer commits. */
 export const OUTBOX_CHANNEL = "outbox";
 
-/** The wake-ups of the relays running in this thread, by database (`databaseKey`). */
-const localRelays = new Map<string, Set<() => void>>();
-
-/** Called by a starting relay; returns its unregistration. */
-export function registerLocalRelay(database: string, wake: () => void): () => void {
-  const set = localRelays.get(database) ?? new Set<() => void>();
-  localRelays.set(database, set);
-  set.add(wake);
-  return () => {
-    set.delete(wake);
-    if (set.size === 0 && localRelays.get(database) === set) localRelays.delete(database);
-  };
-}
-
-/** Transactions that already wake the local relays when they commit. */
-const wakesScheduled = new WeakSet<object>();
-
-/**
- * How the relay learns of a commit. When a relay for the same database runs in this thread, the
- * transaction wakes it in-process right after COMMIT. Otherwise (a writer without a relay, a
- * savepoint, a pool not made by `createSql`) a NOTIFY in the transaction wakes every listening
- * relay. NOTIFY serialises committers on a server-wide queue lock (here it halves the commits per
- * second of one-insert transactions), so the in-process wake is the fast path, and in a service,
- * whose relay shares the pool with its writers, the usual one.
- */
-function scheduleWake(tx: Queryable): boolean {
-  if (wakesScheduled.has(tx)) return true;
-  const txn = transactionOf(tx);
-  const relays = txn && localRelays.get(txn.database);
-  if (!txn || !relays) return false;
-  wakesScheduled.add(tx);
-  txn.afterCommit(() => {
-    for (const wake of localRelays.get(txn.database) ?? []) wake();
-  });
-  return true;
-}
+/** How a commit wakes the relay: in-process when one runs in this thread, else by NOTIFY. */
+export const outboxCommits = createCommitSignal(OUTBOX_CHANNEL);
 
 export interface OutboxOptions {
   /** Prefix of every topic name (isolates environments and test runs sharing a broker). */
@@ -71,7 +37,7 @@ export function createOutbox(opts: OutboxOptions = {}) {
           headers: traceHeaders,
         };
       });
-      const notify = !scheduleWake(tx);
+      const notify = !outboxCommits.wakeLocalAfterCommit(tx);
       // One round trip: the rows and, without a relay in this thread, the notification every
       // listening relay receives when the caller commits.
       await tx`

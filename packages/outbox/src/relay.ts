@@ -1,8 +1,8 @@
 import type { Kafka, Producer } from "@shop/kafka";
-import { databaseKey, type Logger, type Sql, type TransactionSql } from "@shop/platform";
+import type { Logger, Sql, TransactionSql } from "@shop/platform";
 import { type Message, Partitioners } from "kafkajs";
 import type { Registry } from "prom-client";
-import { OUTBOX_CHANNEL, registerLocalRelay } from "./enqueue.js";
+import { outboxCommits } from "./enqueue.js";
 import { isRowError } from "./kafka-errors.js";
 import { createRelayMetrics } from "./metrics.js";
 
@@ -261,12 +261,7 @@ export function createOutboxRelay(opts: RelayOptions) {
   return {
     async start(): Promise<void> {
       running = true;
-      const listener = await opts.sql.listen(OUTBOX_CHANNEL, () => wake());
-      const unregister = registerLocalRelay(databaseKey(opts.sql), wake);
-      unlisten = async () => {
-        unregister();
-        await listener.unlisten();
-      };
+      unlisten = await outboxCommits.listen(opts.sql, wake);
       cleanupTimer = setInterval(() => void cleanup(), cleanupIntervalMs);
       cleanupTimer.unref();
       loopDone = loop();

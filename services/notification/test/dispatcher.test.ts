@@ -54,6 +54,17 @@ describe("dispatcher", () => {
     await smtp.close();
   });
 
+  it("when pending rows commit in a transaction of the service's pool, then the dispatcher sends them at once, not at its next poll", async () => {
+    const smtp = await startSmtpPeer();
+    const app = await start(smtp.port, { pollIntervalMs: 10 * 60_000 });
+    app.service.dispatcher.start();
+    const n = email(`${uid()}@example.test`);
+    await app.sql.begin((tx) => app.service.notifications.insertPending([n], tx));
+    await eventually(() => (smtp.to(n.recipient!).length === 1 ? true : undefined));
+    await app.service.dispatcher.stop();
+    await smtp.close();
+  });
+
   it("when the SMTP server is down, then the email waits and goes out once the server is back", async () => {
     const probe = await startSmtpPeer();
     const port = probe.port;

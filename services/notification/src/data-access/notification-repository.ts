@@ -1,12 +1,14 @@
-import type { Queryable, Sql } from "@shop/platform";
+import { createCommitSignal, type Queryable, type Sql } from "@shop/platform";
 
 export const notificationTypes = ["VERIFY_EMAIL", "PASSWORD_RESET", "ORDER_PAID", "ORDER_CANCELLED"] as const;
 export type NotificationType = (typeof notificationTypes)[number];
 export type Channel = "email" | "telegram";
 export type NotificationStatus = "PENDING" | "SENT" | "FAILED";
 
-/** Woken on commit of new pending rows, in every instance of the service. */
+/** The NOTIFY channel for new pending rows, for writers without a dispatcher in their thread. */
 export const PENDING_CHANNEL = "notifications_pending";
+/** Wakes the dispatcher when new rows commit: in-process when it runs in this thread, else by NOTIFY. */
+const pendingCommits = createCommitSignal(PENDING_CHANNEL);
 
 export interface NewNotification {
   eventId: string;
@@ -65,7 +67,7 @@ export function createNotificationRepository(sql: Sql) {
         returning id
       `;
       // Delivered at commit only, so a dispatcher never looks before the rows are visible.
-      if (inserted.length > 0) await tx`select pg_notify(${PENDING_CHANNEL}, '')`;
+      if (inserted.length > 0) await pendingCommits.signal(tx);
       return inserted.length;
     },
 
@@ -154,9 +156,8 @@ export function createNotificationRepository(sql: Sql) {
     },
 
     /** Subscribes to commits of new pending rows; returns the unsubscribe function. */
-    async onPending(listener: () => void): Promise<() => Promise<void>> {
-      const { unlisten } = await sql.listen(PENDING_CHANNEL, () => listener());
-      return unlisten;
+    onPending(listener: () => void): Promise<() => Promise<void>> {
+      return pendingCommits.listen(sql, listener);
     },
   };
 }
