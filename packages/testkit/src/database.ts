@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import postgres from "postgres";
@@ -11,6 +12,23 @@ const DBMATE = `${REPO_ROOT}node_modules/.bin/dbmate`;
 /** Base server URL for tests; `TEST_PG_URL` overrides (e.g. postgres://postgres@127.0.0.1:5432). */
 export function pgServerUrl(): string {
   return process.env.TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432";
+}
+
+/**
+ * The Unix socket directory through which benchmarks reach the local PostgreSQL, saving the
+ * loopback TCP stack on every round trip: BENCH_PG_SOCKET when set ("" for TCP), otherwise
+ * /var/run/postgresql when its socket is there and TEST_PG_URL does not point elsewhere.
+ */
+export function benchSocketDir(): string | undefined {
+  const fromEnv = process.env.BENCH_PG_SOCKET;
+  if (fromEnv !== undefined) return fromEnv || undefined;
+  const dir = "/var/run/postgresql";
+  return process.env.TEST_PG_URL === undefined && existsSync(`${dir}/.s.PGSQL.5432`) ? dir : undefined;
+}
+
+/** `url` (one of createTestDatabase's) through the socket in `dir`: libpq and createSql read `host=`. */
+export function throughSocket(url: string, dir: string | undefined): string {
+  return dir ? `${url}${url.includes("?") ? "&" : "?"}host=${dir}` : url;
 }
 
 function dbUrl(name: string): string {

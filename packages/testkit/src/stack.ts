@@ -18,6 +18,8 @@ export interface StackOptions {
   /** Extra environment per service (wins over `env`). */
   serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
   readyTimeoutMs?: number;
+  /** How the services reach their database, from its URL (e.g. `throughSocket`). */
+  databaseUrl?: (url: string) => string;
 }
 
 export interface RunningService {
@@ -128,7 +130,7 @@ export async function startStack(opts: StackOptions = {}) {
       HTTP_PORT: String(p.http),
       GATEWAY_PORT: String(p.http),
       GRPC_PORT: String(p.grpc),
-      ...(db ? { DATABASE_URL: db.url } : {}),
+      ...(db ? { DATABASE_URL: opts.databaseUrl?.(db.url) ?? db.url } : {}),
       ...opts.serviceEnv?.[name],
     };
     const service: RunningService = {

@@ -14,14 +14,20 @@
  * BENCH_PG_SOCKET names a Unix socket directory to reach PostgreSQL through (default
  * /var/run/postgresql when its socket is there and TEST_PG_URL is unset; "" for TCP).
  */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { createEventConsumer } from "@shop/consumer";
 import { createEvent } from "@shop/events";
 import { createKafka } from "@shop/kafka";
 import { createLogger, createMetricsRegistry, createSql, type Sql } from "@shop/platform";
-import { createTestDatabase, kafkaBrokers, uniqueTopicPrefix } from "@shop/testkit";
+import {
+  benchSocketDir,
+  createTestDatabase,
+  kafkaBrokers,
+  throughSocket,
+  uniqueTopicPrefix,
+} from "@shop/testkit";
 import { createOutbox, type Outbox } from "../enqueue.js";
 import { createOutboxRelay } from "../relay.js";
 
@@ -29,12 +35,7 @@ const rates = (process.env.BENCH_RATES ?? "100,1000").split(",").map(Number);
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const backlog = Number(process.env.BENCH_BACKLOG ?? 50_000);
 const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
-const defaultSocket = "/var/run/postgresql";
-const socketDir =
-  process.env.BENCH_PG_SOCKET ??
-  (process.env.TEST_PG_URL === undefined && existsSync(`${defaultSocket}/.s.PGSQL.5432`)
-    ? defaultSocket
-    : "");
+const socketDir = benchSocketDir();
 const logger = createLogger({ service: "bench", level: "warn" });
 const now = () => performance.timeOrigin + performance.now();
 
@@ -152,7 +153,7 @@ function startConsumer(job: ConsumerJob, onStamps: (s: Stamps) => void) {
 
 async function main() {
   const db = await createTestDatabase("payment");
-  const dbUrl = socketDir ? `${db.url}&host=${socketDir}` : db.url;
+  const dbUrl = throughSocket(db.url, socketDir);
   // One pool for the writers and the relay, as in a service.
   const sql = createSql(dbUrl, { max: 20 });
   const prefix = uniqueTopicPrefix();
