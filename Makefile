@@ -70,7 +70,7 @@ clean-test-dbs: ## drop databases left by interrupted test runs
 	  "select format('drop database if exists %I with (force);', datname) from pg_database where datname ~ '^shop_.*_t_[0-9a-f]+$$'" \
 	  | psql -X -q "$${PG_URL:-postgres://postgres@127.0.0.1:5432}/postgres" >/dev/null
 
-test: install infra clean-test-dbs ## every test, against real PostgreSQL, Redis and Kafka
+test: install infra clean-test-dbs lint check-types ## static checks, then every test, against real PostgreSQL, Redis and Kafka
 	@rm -f packages/*/test-results.json services/*/test-results.json
 	@pnpm turbo test --continue --concurrency=$(TEST_CONCURRENCY) --output-logs=new-only
 
