@@ -5,7 +5,9 @@
 -- pgbench's "tps" is sagas per second. Each consumed event is its own transaction (the consumers
 -- group up to 50 messages per transaction under load, so this is the unbatched, higher-cost shape).
 -- Reads served by Redis (the product price lookup of POST /orders) and work outside PostgreSQL are
--- left out. Variables: -D products=N (seeded by the harness), -D users=N.
+-- left out, and so are the wake-ups: a commit wakes the outbox relay and the notification
+-- dispatcher of its own process without a NOTIFY (createCommitSignal in @shop/platform).
+-- Variables: -D products=N (seeded by the harness), -D users=N.
 \set pid random(1, :products)
 \set uid random(1, :users)
 
@@ -24,7 +26,6 @@ select e.id, 'shop.orders.v1', :order_id, 'OrderCreated',
       'totalCents', 1000, 'currency', 'USD')),
   '{"traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}'
 from (select gen_random_uuid() as id) e;
-select pg_notify('outbox', '');
 COMMIT;
 
 -- 2. order relay: claim pending rows, publish, mark published (packages/outbox/src/relay.ts).
@@ -60,7 +61,6 @@ select e.id, 'shop.inventory.v1', :order_id, 'InventoryReserved',
       'totalCents', 1000, 'currency', 'USD')),
   '{"traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}'
 from (select gen_random_uuid() as id) e;
-select pg_notify('outbox', '');
 COMMIT;
 
 -- 4. product relay.
@@ -103,7 +103,6 @@ select e.id, 'shop.payments.v1', :order_id, 'PaymentProcessed',
       'paymentId', gen_random_uuid(), 'amountCents', 1000, 'currency', 'USD')),
   '{"traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}'
 from (select gen_random_uuid() as id) e;
-select pg_notify('outbox', '');
 COMMIT;
 
 -- 7. payment relay.
@@ -135,7 +134,6 @@ select e.id, 'shop.orders.v1', :order_id, 'OrderPaid',
       'totalCents', 1000, 'currency', 'USD')),
   '{"traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}'
 from (select gen_random_uuid() as id) e;
-select pg_notify('outbox', '');
 COMMIT;
 
 -- 9. order relay.
@@ -176,7 +174,6 @@ values (gen_random_uuid(), 'user-' || :uid, 'ORDER_PAID', 'email', :order_id, 'u
   'Thank you! Your order #' || :order_id || ' of 1 item(s), $10.00, is paid and on its way.',
   '<p>Thank you! Your order #' || :order_id || ' of 1 item(s), $10.00, is paid and on its way.</p>')
 on conflict (event_id, channel) do nothing returning id as notification_id \gset
-select pg_notify('notifications_pending', '');
 COMMIT;
 
 -- 12. notification dispatcher: claim due rows (notification-repository.ts claimDue).

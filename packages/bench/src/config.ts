@@ -27,7 +27,7 @@ export interface BenchConfig {
   products: number;
   readSeconds: number;
   readConnections: number;
-  pgbench: { clients: number; threads: number; seconds: number; withoutNotify: boolean };
+  pgbench: { clients: number; threads: number; seconds: number };
   /** After the steps, go on stepping with the latency limit lifted: the most the saga completes at all. */
   capacityProbe: boolean;
   profile: boolean;
@@ -76,7 +76,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): BenchConfig {
       clients: num(env, "BENCH_PGBENCH_CLIENTS", 8),
       threads: num(env, "BENCH_PGBENCH_THREADS", 2),
       seconds: num(env, "BENCH_PGBENCH_SECONDS", quick ? 8 : 20),
-      withoutNotify: (env.BENCH_PGBENCH_WITHOUT_NOTIFY ?? (quick ? "0" : "1")) === "1",
     },
     capacityProbe: (env.BENCH_CAPACITY ?? (quick ? "0" : "1")) === "1",
     profile: (env.BENCH_PROFILE ?? (quick ? "0" : "1")) === "1",

@@ -6,9 +6,9 @@
  */
 import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { createLogger } from "@shop/platform";
-import { kafkaBrokers, pgServerUrl, SERVICE_NAMES } from "@shop/testkit";
+import { benchSocketDir, kafkaBrokers, pgServerUrl, SERVICE_NAMES } from "@shop/testkit";
 import postgres from "postgres";
-import { runPgbenchCeiling, writeScriptWithoutNotify } from "./baselines/pgbench.js";
+import { runPgbenchCeiling } from "./baselines/pgbench.js";
 import { measureReadPath } from "./baselines/read-path.js";
 import { loadConfig } from "./config.js";
 import { findSustainableRate, judgeStep, rateSteps } from "./load/rate-plan.js";
@@ -71,7 +71,9 @@ async function main() {
       adminPassword: undefined,
       stack: cfg.gatewayUrl
         ? `running stack at ${cfg.gatewayUrl}`
-        : "own stack (six services as processes, @shop/testkit startStack)",
+        : `own stack (six services as processes, @shop/testkit startStack); PostgreSQL over ${
+            benchSocketDir() ? `its Unix socket in ${benchSocketDir()}` : "TCP"
+          } (BENCH_PG_SOCKET)`,
       env: BENCH_ENV,
       serviceEnv: BENCH_SERVICE_ENV,
     } as BenchReport["settings"],
@@ -82,7 +84,6 @@ async function main() {
     memory: undefined,
     ordersAfterSustained: undefined,
     database: undefined,
-    databaseWithoutNotify: undefined,
     steps: [],
     sustainableRate: 0,
     sustained: undefined,
@@ -137,15 +138,6 @@ async function main() {
   report.database = await runPgbenchCeiling({ ...cfg.pgbench, products: cfg.products, users: 1_000 }).catch(
     failed,
   );
-  if (cfg.pgbench.withoutNotify) {
-    progress.say(`database ceiling without pg_notify: pgbench, ${cfg.pgbench.seconds} s`);
-    report.databaseWithoutNotify = await runPgbenchCeiling({
-      ...cfg.pgbench,
-      products: cfg.products,
-      users: 1_000,
-      script: writeScriptWithoutNotify(`${outDir}/saga-without-notify.pgbench.sql`),
-    }).catch(failed);
-  }
 
   // 3. Step the arrival rate up until a limit breaks.
   const steps = rateSteps(cfg.rates, cfg.maxRate);

@@ -1,6 +1,6 @@
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { createTestDatabase } from "@shop/testkit";
+import { benchSocketDir, createTestDatabase, throughSocket } from "@shop/testkit";
 import postgres from "postgres";
 import { runProcess } from "../process.js";
 
@@ -37,20 +37,6 @@ function migrationUpSql(service: string): string {
       return up.split("-- migrate:down")[0];
     })
     .join("\n");
-}
-
-/**
- * The saga script without its `pg_notify` calls, written to `path`: the difference between the two
- * ceilings is what the outbox wake-ups cost the database (PostgreSQL serialises the commits of
- * notifying transactions on one cluster-wide lock).
- */
-export function writeScriptWithoutNotify(path: string): string {
-  const text = readFileSync(PGBENCH_SCRIPT, "utf8")
-    .split("\n")
-    .filter((line) => !line.startsWith("select pg_notify("))
-    .join("\n");
-  writeFileSync(path, text);
-  return path;
 }
 
 /** True when pgbench runs; the bench reports the ceiling as skipped otherwise. */
@@ -116,7 +102,8 @@ export async function runPgbenchCeiling(opts: {
       "-D",
       `users=${opts.users}`,
     ];
-    const run = await runProcess("pgbench", [...args, db.url]);
+    // The same transport as the services' pools (benchSocketDir).
+    const run = await runProcess("pgbench", [...args, throughSocket(db.url, benchSocketDir())]);
     if (run.code !== 0) throw new Error(`pgbench failed (${run.code}): ${run.stderr.slice(-2000)}`);
     const num = (re: RegExp) => Number(re.exec(run.stdout)?.[1] ?? Number.NaN);
     const sagas = num(/number of transactions actually processed: (\d+)/);

@@ -227,15 +227,6 @@ export function renderMarkdown(r: BenchReport): string {
         : "",
       "",
     );
-    const nn = r.databaseWithoutNotify;
-    if (nn && !isFailed(nn) && !("skipped" in nn)) {
-      out.push(
-        `The same script without its ${"`pg_notify`"} calls (the outbox and notification wake-ups): **${f(nn.sagasPerSecond, 1)} sagas/s**, ` +
-          `${pct(nn.sagasPerSecond / db.sagasPerSecond - 1)} against the script with them. PostgreSQL serialises the commits of ` +
-          "notifying transactions on one cluster-wide lock held through the commit's WAL flush.",
-        "",
-      );
-    } else if (nn && isFailed(nn)) out.push(`Without pg_notify: failed (${nn.error}).`, "");
   }
 
   out.push("## Gateway read path", "");

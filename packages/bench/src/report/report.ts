@@ -31,7 +31,6 @@ export interface BenchReport {
   readPath: ReadPathResult | Failed | undefined;
   database: PgbenchResult | Failed | undefined;
   /** The same script without its pg_notify calls. */
-  databaseWithoutNotify: PgbenchResult | Failed | undefined;
   steps: (SagaStepResult & { verdict: Verdict })[];
   sustainableRate: number;
   /** Highest rate the saga kept up with when only completions and errors counted (p99 ignored). */

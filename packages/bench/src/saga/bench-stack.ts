@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { SERVICE_NAMES, type ServiceName, startStack } from "@shop/testkit";
+import { benchSocketDir, SERVICE_NAMES, type ServiceName, startStack, throughSocket } from "@shop/testkit";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
 const PROFILE_PRELOAD = fileURLToPath(new URL("../profile/cpu-profile-preload.js", import.meta.url));
@@ -38,7 +38,12 @@ export async function startBenchStack(profileDir?: string) {
     }
     serviceEnv[name] = env;
   }
-  const stack = await startStack({ env: BENCH_ENV, serviceEnv });
+  const socketDir = benchSocketDir();
+  const stack = await startStack({
+    env: BENCH_ENV,
+    serviceEnv,
+    databaseUrl: (url) => throughSocket(url, socketDir),
+  });
   const pids = Object.fromEntries(SERVICE_NAMES.map((s) => [s, stack.service(s).pid()])) as Record<
     ServiceName,
     number | undefined
