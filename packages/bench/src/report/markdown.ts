@@ -256,6 +256,13 @@ export function renderMarkdown(r: BenchReport): string {
   }
 
   out.push("## Memory (VmRSS)", "");
+  if (!r.settings.gatewayUrl) {
+    out.push(
+      "During the sustained run, on a fresh stack warmed up at that rate (the overload steps ran on another: " +
+        "a Node process keeps the memory its heap grew to).",
+      "",
+    );
+  }
   const rss = r.rss.sustained;
   out.push(
     table(
