@@ -203,6 +203,37 @@ describe("changes made while a reservation waits for its locks", () => {
     expect(await row(p.id)).toEqual({ stock: 0, reserved: 1, sold: 0, version: 3 });
   });
 
+  it("when the stock rises while a reservation waits for the row, then it is judged and written on the raised stock", async () => {
+    // The reservation's snapshot still shows 2 units: a new row computed from it would be -1 and
+    // fail the stock check before PostgreSQL moves on to the row's latest version.
+    const p = await create(2);
+    const admin = await lockProduct(p.id);
+    const three = reserveStock(h.deps, order([{ productId: p.id, quantity: 3 }]));
+    await waiters(1);
+    await admin.commit((tx) => tx`update products set stock = 5, version = version + 1 where id = ${p.id}`);
+    expect((await three).status).toBe("RESERVED");
+    expect(await row(p.id)).toEqual({ stock: 2, reserved: 3, sold: 0, version: 3 });
+  });
+
+  it("when a reservation of another order lands while a release waits for the row, then the release applies to the latest counts", async () => {
+    const p = await create(10);
+    const first = order([{ productId: p.id, quantity: 2 }]);
+    await reserveStock(h.deps, first);
+    await releaseStock(h.deps, first);
+    // reserved is 0 in the release's snapshot, 4 once the other order's reservation commits.
+    const second = order([{ productId: p.id, quantity: 4 }]);
+    await reserveStock(h.deps, second);
+    const holder = await lockProduct(p.id);
+    const releasing = releaseStock(h.deps, second);
+    await waiters(1);
+    await holder.commit(
+      (tx) =>
+        tx`update products set reserved = reserved + 1, stock = stock - 1, version = version + 1 where id = ${p.id}`,
+    );
+    expect((await releasing).status).toBe("RELEASED");
+    expect(await row(p.id)).toMatchObject({ stock: 9, reserved: 1, sold: 0 });
+  });
+
   it("when the product is deleted while a reservation waits for it, then the order fails and nothing is held", async () => {
     const p = await create(5);
     const other = await create(5);

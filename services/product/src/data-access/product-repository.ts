@@ -178,9 +178,11 @@ export function createProductRepository(sql: Sql) {
      * left. The update applies only if every line was found live with enough stock under its lock
      * (the check is one value, so the update is all or nothing); a line whose id is not a product
      * id is never cast to uuid and simply found short. Each held row's version bumps.
-     * Conditions read the locked values only: `p` is joined as of the statement's snapshot, which
-     * may predate the lock, and a row failing a join condition is skipped, not rechecked. The SET
-     * expressions do see the row's latest version.
+     * Conditions and new values read the locked row only, never `p`: `p` is scanned as of the
+     * statement's snapshot, which may predate the lock, and PostgreSQL checks the constraints of a
+     * new row computed from that old version before it notices the concurrent update and recomputes
+     * (a release that raised the stock after the snapshot made `p.stock - quantity` fail
+     * `stock >= 0` although the locked stock sufficed).
      */
     async reserveAll(
       lines: { productId: string; quantity: number }[],
@@ -194,22 +196,22 @@ export function createProductRepository(sql: Sql) {
           ) as w (asked, quantity)
         ),
         locked as materialized (
-          select id, stock, deleted_at is null as live
+          select id, stock, reserved, version, deleted_at is null as live
           from products
           where id = any(${lines.map((l) => l.productId).filter(isProductId)}::uuid[])
           order by id
           for update
         ),
         checked as materialized (
-          select w.asked, w.quantity, l.id,
+          select w.asked, w.quantity, l.id, l.stock, l.reserved, l.version,
                  coalesce(l.live and l.stock >= w.quantity, false) as ok
           from wanted w left join locked l on l.id::text = w.asked
         ),
         held as (
           update products p
-          set stock = p.stock - c.quantity,
-              reserved = p.reserved + c.quantity,
-              version = p.version + 1,
+          set stock = c.stock - c.quantity,
+              reserved = c.reserved + c.quantity,
+              version = c.version + 1,
               updated_at = clock_timestamp()
           from checked c
           where p.id = c.id and (select bool_and(ok) from checked)
@@ -230,7 +232,8 @@ export function createProductRepository(sql: Sql) {
     /**
      * Applies every delta in one statement, deleted products included; returns the rows changed at
      * their new versions (fewer than asked if an id does not exist). Rows are locked in id order,
-     * like a reservation's, so the two never deadlock.
+     * like a reservation's, so the two never deadlock; new values come from the locked row, for the
+     * reason given at `reserveAll`.
      */
     async applyDeltas(deltas: InventoryDelta[], tx: Queryable): Promise<Touched[]> {
       if (deltas.length === 0) return [];
@@ -244,13 +247,14 @@ export function createProductRepository(sql: Sql) {
           ) as d (id, stock, reserved, sold)
         ),
         locked as materialized (
-          select id from products where id = any(${deltas.map((d) => d.id)}::uuid[]) order by id for update
+          select id, stock, reserved, sold, version
+          from products where id = any(${deltas.map((d) => d.id)}::uuid[]) order by id for update
         )
         update products p
-        set stock = p.stock + d.stock,
-            reserved = p.reserved + d.reserved,
-            sold = p.sold + d.sold,
-            version = p.version + 1,
+        set stock = locked.stock + d.stock,
+            reserved = locked.reserved + d.reserved,
+            sold = locked.sold + d.sold,
+            version = locked.version + 1,
             updated_at = clock_timestamp()
         from d join locked on locked.id = d.id
         where p.id = d.id
