@@ -1,7 +1,10 @@
-import { createEvent, type EventEnvelope } from "@shop/events";
-import { createKafka, type Kafka } from "@shop/kafka";
-import { createLogger, type Logger } from "@shop/platform";
+import { createEvent, type EventEnvelope, topicName } from "@shop/events";
+import { createKafka, ensureTopics, type Kafka } from "@shop/kafka";
+import { createLogger, createSql, type Logger, type Sql } from "@shop/platform";
+import { createTestDatabase, kafkaBrokers, type TestDatabase, uniqueTopicPrefix } from "@shop/testkit";
 import type { Consumer } from "kafkajs";
+import { afterAll, beforeAll } from "vitest";
+import { createOutbox, type Outbox } from "../src/enqueue.js";
 
 export const logger: Logger = createLogger({ service: "outbox-test", level: "silent" });
 
@@ -67,4 +70,41 @@ export async function collect(kafka: Kafka, topic: string) {
     },
     stop: () => consumer.disconnect(),
   };
+}
+
+export interface OutboxTestFile {
+  db: TestDatabase;
+  /** The writers' pool. */
+  sql: Sql;
+  topic: string;
+  kafka: Kafka;
+  outbox: Outbox;
+  /** Everything published to `topic` since the file started. */
+  reader: Awaited<ReturnType<typeof collect>>;
+}
+
+/**
+ * The set-up of a test file: a payment database (its migrations have the outbox table), a topic of
+ * the file's own and a reader of it, made before the file's tests and removed after them. The
+ * fields are there once the file's `beforeAll` hooks have run.
+ */
+export function outboxTestFile(poolMax = 8): OutboxTestFile {
+  const prefix = uniqueTopicPrefix();
+  const file = {
+    topic: topicName("payments", prefix),
+    kafka: kafkaAt(kafkaBrokers()),
+    outbox: createOutbox({ topicPrefix: prefix }),
+  } as OutboxTestFile;
+  beforeAll(async () => {
+    file.db = await createTestDatabase("payment");
+    file.sql = createSql(file.db.url, { max: poolMax });
+    await ensureTopics(file.kafka, [{ topic: file.topic }]);
+    file.reader = await collect(file.kafka, file.topic);
+  });
+  afterAll(async () => {
+    await file.reader?.stop();
+    await file.sql?.end({ timeout: 5 });
+    await file.db?.drop();
+  });
+  return file;
 }

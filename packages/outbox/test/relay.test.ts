@@ -1,41 +1,18 @@
-import { topicName } from "@shop/events";
-import { ensureTopics } from "@shop/kafka";
-import { createMetricsRegistry, createSql, type Sql } from "@shop/platform";
-import {
-  createTestDatabase,
-  eventually,
-  kafkaBrokers,
-  type TestDatabase,
-  uniqueTopicPrefix,
-} from "@shop/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createOutbox } from "../src/enqueue.js";
+import { createMetricsRegistry } from "@shop/platform";
+import { eventually } from "@shop/testkit";
+import { describe, expect, it } from "vitest";
 import { createOutboxRelay } from "../src/relay.js";
-import { collect, kafkaAt, logger, paymentFailed } from "./helpers.js";
+import { logger, outboxTestFile, paymentFailed } from "./helpers.js";
 
-// The outbox table comes from the services' migrations; the payment database has one.
-let db: TestDatabase;
-let sql: Sql;
-const prefix = uniqueTopicPrefix();
-const topic = topicName("payments", prefix);
-const outbox = createOutbox({ topicPrefix: prefix });
-const kafka = kafkaAt(kafkaBrokers());
-let reader: Awaited<ReturnType<typeof collect>>;
-
-beforeAll(async () => {
-  db = await createTestDatabase("payment");
-  sql = createSql(db.url, { max: 8 });
-  await ensureTopics(kafka, [{ topic }]);
-  reader = await collect(kafka, topic);
-});
-afterAll(async () => {
-  await reader?.stop();
-  await sql?.end({ timeout: 5 });
-  await db?.drop();
-});
-
+const file = outboxTestFile(8);
 function relay(extra: Partial<Parameters<typeof createOutboxRelay>[0]> = {}) {
-  return createOutboxRelay({ sql, kafka, logger, metrics: createMetricsRegistry("t"), ...extra });
+  return createOutboxRelay({
+    sql: file.sql,
+    kafka: file.kafka,
+    logger,
+    metrics: createMetricsRegistry("t"),
+    ...extra,
+  });
 }
 
 describe("outbox relay", () => {
@@ -43,25 +20,26 @@ describe("outbox relay", () => {
     // A poll interval far beyond the test timeout: only the commit can wake the relay.
     const r = relay({ pollIntervalMs: 10 * 60_000 });
     await r.start();
-    const before = reader.received.length;
+    const before = file.reader.received.length;
     const rolledBack = paymentFailed(1_000_001, 1);
     const committed = paymentFailed(1_000_002, 2);
-    await sql
+    await file.sql
       .begin(async (tx) => {
-        await outbox.enqueue(tx, rolledBack);
+        await file.outbox.enqueue(tx, rolledBack);
         throw new Error("business rule failed");
       })
       .catch(() => {});
-    await sql.begin((tx) => outbox.enqueue(tx, committed));
-    await reader.until(before + 1);
+    await file.sql.begin((tx) => file.outbox.enqueue(tx, committed));
+    await file.reader.until(before + 1);
     await r.stop();
 
-    const ids = reader.received.map((m) => m.eventId);
+    const ids = file.reader.received.map((m) => m.eventId);
     expect(ids).toContain(committed.eventId);
     expect(ids).not.toContain(rolledBack.eventId);
-    const [row] = await sql`select published_at, attempts from outbox where event_id = ${committed.eventId}`;
+    const [row] =
+      await file.sql`select published_at, attempts from outbox where event_id = ${committed.eventId}`;
     expect(row?.published_at).toBeInstanceOf(Date);
-    const got = reader.received.find((m) => m.eventId === committed.eventId)!;
+    const got = file.reader.received.find((m) => m.eventId === committed.eventId)!;
     expect(got.key).toBe("1000002");
     expect(got.headers["event-type"]).toBe("PaymentFailed");
     expect(got.headers["event-id"]).toBe(committed.eventId);
@@ -70,19 +48,19 @@ describe("outbox relay", () => {
   it("when two relays share the table, then every row is published exactly once and in order per aggregate", async () => {
     const events: ReturnType<typeof paymentFailed>[] = [];
     for (let seq = 0; seq < 400; seq++) events.push(paymentFailed(2_000_000 + (seq % 40), seq));
-    const before = reader.received.length;
+    const before = file.reader.received.length;
     // Written in many small transactions, as services do, while both relays run.
     const a = relay({ batchSize: 25 });
     const b = relay({ batchSize: 25 });
     await Promise.all([a.start(), b.start()]);
     for (let i = 0; i < events.length; i += 10) {
-      await sql.begin((tx) => outbox.enqueue(tx, events.slice(i, i + 10)));
+      await file.sql.begin((tx) => file.outbox.enqueue(tx, events.slice(i, i + 10)));
     }
-    await reader.until(before + events.length);
+    await file.reader.until(before + events.length);
     await Promise.all([a.stop(), b.stop()]);
 
     const mine = new Set(events.map((e) => e.eventId));
-    const got = reader.received.filter((m) => mine.has(m.eventId));
+    const got = file.reader.received.filter((m) => mine.has(m.eventId));
     expect(got).toHaveLength(events.length);
     expect(new Set(got.map((m) => m.eventId)).size).toBe(events.length);
     const byKey = new Map<string, number[]>();
@@ -94,43 +72,43 @@ describe("outbox relay", () => {
     const r = relay({ maxAttempts: 2 });
     // Over the broker's 1 MB message limit: Kafka refuses it whatever we do.
     const huge = paymentFailed(3_000_001, 1);
-    await sql`
+    await file.sql`
       insert into outbox (event_id, topic, message_key, event_type, payload)
-      values (${huge.eventId}, ${topic}, '3000001', 'PaymentFailed',
-              ${sql.json({ ...huge, padding: "x".repeat(1_200_000) } as never)})
+      values (${huge.eventId}, ${file.topic}, '3000001', 'PaymentFailed',
+              ${file.sql.json({ ...huge, padding: "x".repeat(1_200_000) } as never)})
     `;
     const fine = paymentFailed(3_000_002, 2);
-    await sql.begin((tx) => outbox.enqueue(tx, fine));
+    await file.sql.begin((tx) => file.outbox.enqueue(tx, fine));
     await r.start();
-    await eventually(() => (reader.received.some((m) => m.eventId === fine.eventId) ? true : undefined));
+    await eventually(() => (file.reader.received.some((m) => m.eventId === fine.eventId) ? true : undefined));
     const parked = await eventually(async () => {
       const [row] =
-        await sql`select parked_at, attempts, last_error from outbox where event_id = ${huge.eventId}`;
+        await file.sql`select parked_at, attempts, last_error from outbox where event_id = ${huge.eventId}`;
       return row?.parked_at ? row : undefined;
     });
     await r.stop();
     expect(parked.attempts).toBe(2);
     expect(String(parked.last_error)).toMatch(/too large|size/i);
-    expect(reader.received.some((m) => m.eventId === huge.eventId)).toBe(false);
+    expect(file.reader.received.some((m) => m.eventId === huge.eventId)).toBe(false);
   });
 
   it("when published rows are older than the retention, then cleanup deletes them and keeps pending ones", async () => {
     const r = relay({ retentionMs: 1_000 });
     const old = paymentFailed(4_000_001, 1);
     const pending = paymentFailed(4_000_002, 2);
-    await sql.begin((tx) => outbox.enqueue(tx, [old, pending]));
-    await sql`update outbox set published_at = now() - interval '1 hour' where event_id = ${old.eventId}`;
-    await sql`update outbox set parked_at = now() where event_id = ${pending.eventId}`;
+    await file.sql.begin((tx) => file.outbox.enqueue(tx, [old, pending]));
+    await file.sql`update outbox set published_at = now() - interval '1 hour' where event_id = ${old.eventId}`;
+    await file.sql`update outbox set parked_at = now() where event_id = ${pending.eventId}`;
     await r.cleanup();
     const left =
-      await sql`select event_id from outbox where event_id in (${old.eventId}, ${pending.eventId})`;
+      await file.sql`select event_id from outbox where event_id in (${old.eventId}, ${pending.eventId})`;
     expect(left.map((x) => x.event_id)).toEqual([pending.eventId]);
   });
 
   it("when scraped, then backlog metrics come from the table", async () => {
     const metrics = createMetricsRegistry("t");
     relay({ metrics });
-    await sql.begin((tx) => outbox.enqueue(tx, paymentFailed(5_000_001, 1)));
+    await file.sql.begin((tx) => file.outbox.enqueue(tx, paymentFailed(5_000_001, 1)));
     const text = await metrics.metrics();
     expect(text).toMatch(/outbox_pending_rows\{service="t"\} [1-9]/);
     expect(text).toMatch(/outbox_oldest_pending_age_seconds\{service="t"\} \d/);

@@ -1,43 +1,28 @@
-import { topicName } from "@shop/events";
-import { ensureTopics } from "@shop/kafka";
 import { createMetricsRegistry, createSql, type Sql } from "@shop/platform";
-import { createTestDatabase, kafkaBrokers, type TestDatabase, uniqueTopicPrefix } from "@shop/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createOutbox, OUTBOX_CHANNEL } from "../src/enqueue.js";
+import { OUTBOX_CHANNEL } from "../src/enqueue.js";
 import { createOutboxRelay } from "../src/relay.js";
-import { collect, kafkaAt, logger, paymentFailed } from "./helpers.js";
+import { logger, outboxTestFile, paymentFailed } from "./helpers.js";
 
 // How a relay learns of a commit. Every relay here polls every ten minutes, far beyond the test
 // timeout: only the wake under test can make it publish in time.
-let db: TestDatabase;
-let sql: Sql;
+const file = outboxTestFile(4);
+/** Hears every NOTIFY on the outbox channel. */
 let listener: Sql;
 const notifications: string[] = [];
-const prefix = uniqueTopicPrefix();
-const topic = topicName("payments", prefix);
-const outbox = createOutbox({ topicPrefix: prefix });
-const kafka = kafkaAt(kafkaBrokers());
-let reader: Awaited<ReturnType<typeof collect>>;
 
 beforeAll(async () => {
-  db = await createTestDatabase("payment");
-  sql = createSql(db.url, { max: 4 });
-  listener = createSql(db.url, { max: 1 });
+  listener = createSql(file.db.url, { max: 1 });
   await listener.listen(OUTBOX_CHANNEL, (payload) => notifications.push(payload));
-  await ensureTopics(kafka, [{ topic }]);
-  reader = await collect(kafka, topic);
 });
 afterAll(async () => {
-  await reader?.stop();
   await listener?.end({ timeout: 5 });
-  await sql?.end({ timeout: 5 });
-  await db?.drop();
 });
 
 function relay(pool: Sql) {
   return createOutboxRelay({
     sql: pool,
-    kafka,
+    kafka: file.kafka,
     logger,
     metrics: createMetricsRegistry("t"),
     pollIntervalMs: 10 * 60_000,
@@ -47,26 +32,27 @@ function relay(pool: Sql) {
 /** The notifications sent up to now: NOTIFYs reach a listener in commit order, so a marker closes the list. */
 async function notificationsSoFar(): Promise<string[]> {
   const marker = `marker-${Math.random()}`;
-  await sql.notify(OUTBOX_CHANNEL, marker);
+  await file.sql.notify(OUTBOX_CHANNEL, marker);
   while (!notifications.includes(marker)) await new Promise((r) => setImmediate(r));
   const sent = notifications.splice(0).filter((n) => !n.startsWith("marker-"));
   return sent;
 }
 
 async function published(eventId: string): Promise<void> {
-  while (!reader.received.some((m) => m.eventId === eventId)) await reader.until(reader.received.length + 1);
+  while (!file.reader.received.some((m) => m.eventId === eventId))
+    await file.reader.until(file.reader.received.length + 1);
 }
 
 describe("outbox wake-up", () => {
   it("when a relay for the database runs in this thread, then a commit wakes it in-process and sends no NOTIFY", async () => {
-    const r = relay(sql);
+    const r = relay(file.sql);
     await r.start();
     await notificationsSoFar();
     const e = paymentFailed(6_000_001, 1);
-    await sql.begin(async (tx) => {
+    await file.sql.begin(async (tx) => {
       // Two writes in one transaction: one wake.
-      await outbox.enqueue(tx, e);
-      await outbox.enqueue(tx, paymentFailed(6_000_001, 2));
+      await file.outbox.enqueue(tx, e);
+      await file.outbox.enqueue(tx, paymentFailed(6_000_001, 2));
     });
     await published(e.eventId);
     await r.stop();
@@ -75,13 +61,13 @@ describe("outbox wake-up", () => {
 
   it("when no relay for the database runs in this thread, then the commit's NOTIFY wakes the relay that listens elsewhere", async () => {
     // The relay's pool reaches the database by another address: to the writer it is elsewhere.
-    const elsewhere = createSql(db.url.replace("127.0.0.1", "localhost"), { max: 2 });
+    const elsewhere = createSql(file.db.url.replace("127.0.0.1", "localhost"), { max: 2 });
     const r = relay(elsewhere);
     await r.start();
     try {
       await notificationsSoFar();
       const e = paymentFailed(6_000_002, 1);
-      await sql.begin((tx) => outbox.enqueue(tx, e));
+      await file.sql.begin((tx) => file.outbox.enqueue(tx, e));
       await published(e.eventId);
       expect(await notificationsSoFar()).toEqual([""]);
     } finally {
@@ -91,16 +77,16 @@ describe("outbox wake-up", () => {
   });
 
   it("when a stopped relay was the only one in this thread, then writers go back to NOTIFY", async () => {
-    const r = relay(sql);
+    const r = relay(file.sql);
     await r.start();
     await r.stop();
     await notificationsSoFar();
-    await sql.begin((tx) => outbox.enqueue(tx, paymentFailed(6_000_003, 1)));
+    await file.sql.begin((tx) => file.outbox.enqueue(tx, paymentFailed(6_000_003, 1)));
     expect(await notificationsSoFar()).toEqual([""]);
   });
 
   it("when another relay holds an aggregate's lock at the wake, then its rows go out once it lets go, not at the next poll", async () => {
-    const r = relay(sql);
+    const r = relay(file.sql);
     await r.start();
     const e = paymentFailed(6_000_004, 1);
     let release!: () => void;
@@ -108,7 +94,7 @@ describe("outbox wake-up", () => {
     let locked!: () => void;
     const isLocked = new Promise<void>((resolve) => (locked = resolve));
     // What another relay's claim holds while it publishes: the aggregate's advisory lock.
-    const holder = createSql(db.url, { max: 1 });
+    const holder = createSql(file.db.url, { max: 1 });
     const holding = holder.begin(async (tx) => {
       await tx`select pg_advisory_xact_lock(${0x0b0c}, hashtext(${String(e.aggregateId)}))`;
       locked();
@@ -117,8 +103,8 @@ describe("outbox wake-up", () => {
     try {
       await isLocked;
       // The commit wakes the relay while the lock is held: it has to leave the row.
-      await sql.begin((tx) => outbox.enqueue(tx, e));
-      const [pending] = await sql`select published_at from outbox where event_id = ${e.eventId}`;
+      await file.sql.begin((tx) => file.outbox.enqueue(tx, e));
+      const [pending] = await file.sql`select published_at from outbox where event_id = ${e.eventId}`;
       expect(pending?.published_at).toBeNull();
       release();
       await holding;
