@@ -45,6 +45,7 @@ process.once("SIGINT", () => {
 });
 
 async function main() {
+  const socketDir = benchSocketDir();
   if (!cfg.gatewayUrl && unbuiltServices().length > 0) {
     throw new Error(`services not built (${unbuiltServices().join(", ")}): run \`pnpm turbo build\` first`);
   }
@@ -72,7 +73,7 @@ async function main() {
       stack: cfg.gatewayUrl
         ? `running stack at ${cfg.gatewayUrl}`
         : `own stack (six services as processes, @shop/testkit startStack); PostgreSQL over ${
-            benchSocketDir() ? `its Unix socket in ${benchSocketDir()}` : "TCP"
+            socketDir ? `its Unix socket in ${socketDir}` : "TCP"
           } (BENCH_PG_SOCKET)`,
       env: BENCH_ENV,
       serviceEnv: BENCH_SERVICE_ENV,

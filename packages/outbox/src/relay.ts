@@ -70,8 +70,6 @@ export function createOutboxRelay(opts: RelayOptions) {
   let connected = false;
   let running = false;
   let woken = false;
-  /** The last claim left rows behind because another relay held their aggregate. */
-  let contended = false;
   let wakeUp: (() => void) | undefined;
   let loopDone: Promise<void> | undefined;
   let unlisten: (() => Promise<void>) | undefined;
@@ -160,8 +158,11 @@ export function createOutboxRelay(opts: RelayOptions) {
     await markPublished(tx, sent);
   }
 
-  /** Claims, publishes and marks one batch; returns how many rows it claimed. */
-  async function publishBatch(): Promise<number> {
+  /**
+   * Claims, publishes and marks one batch: how many rows it claimed, and whether it left rows
+   * because another relay held their aggregate.
+   */
+  async function publishBatch(): Promise<{ claimed: number; contended: boolean }> {
     const p = await ensureProducer();
     return opts.sql.begin(async (tx) => {
       // The oldest pending rows first, then the aggregate locks on those rows alone: with the lock
@@ -194,9 +195,9 @@ export function createOutboxRelay(opts: RelayOptions) {
         ) o on true
         order by o.id
       `;
-      contended = claimed[0]!.skipped > 0;
+      const contended = claimed[0]!.skipped > 0;
       const rows: OutboxRow[] = claimed[0]!.id === null ? [] : claimed;
-      if (rows.length === 0) return 0;
+      if (rows.length === 0) return { claimed: 0, contended };
       const byTopic = new Map<string, Message[]>();
       for (const row of rows) {
         const list = byTopic.get(row.topic) ?? [];
@@ -211,10 +212,10 @@ export function createOutboxRelay(opts: RelayOptions) {
       } catch (err) {
         if (!isRowError(err)) throw err;
         await publishOneByOne(tx, p, rows);
-        return rows.length;
+        return { claimed: rows.length, contended };
       }
       await markPublished(tx, rows);
-      return rows.length;
+      return { claimed: rows.length, contended };
     });
   }
 
@@ -223,13 +224,13 @@ export function createOutboxRelay(opts: RelayOptions) {
     while (running) {
       woken = false;
       try {
-        let claimed: number;
+        let batch: { claimed: number; contended: boolean };
         do {
-          claimed = await publishBatch();
-        } while (running && claimed === batchSize);
+          batch = await publishBatch();
+        } while (running && batch.claimed === batchSize);
         if (backoff > 0) log.info("outbox relay resumed");
         backoff = 0;
-        await pause(contended ? CONTENDED_RETRY_MS : pollIntervalMs);
+        await pause(batch.contended ? CONTENDED_RETRY_MS : pollIntervalMs);
       } catch (err) {
         metrics.failures.inc({ kind: "broker" });
         connected = false;

@@ -36,7 +36,6 @@ export function createCommitSignal(channel: string) {
   }
 
   return {
-    channel,
     wakeLocalAfterCommit,
 
     /** In a transaction: wakes the listeners once it commits, in-process or by NOTIFY. */
