@@ -13,6 +13,7 @@ import type { Logger, Sql, TransactionSql } from "@shop/platform";
 import { SpanKind, withSpan } from "@shop/platform";
 import { type EachBatchPayload, type KafkaMessage, Partitioners, type Producer } from "kafkajs";
 import type { Registry } from "prom-client";
+import { coalesce } from "./coalesce.js";
 import { createConsumerMetrics } from "./metrics.js";
 import { backoffMs, isRetryable } from "./retry-policy.js";
 
@@ -82,8 +83,9 @@ export const DEFAULT_SESSION_TIMEOUT_MS = 10_000;
 /**
  * A Kafka consumer whose handlers are idempotent by construction: each message's event id is
  * inserted into the inbox in the same transaction as the handler's effect, so a redelivery finds
- * it there and changes nothing. The offset moves only after that transaction commits (kafkajs
- * commits what `eachMessage` resolved). A message that cannot be decoded, fails its schema, or
+ * it there and changes nothing. The offset moves only after that transaction commits: a batch
+ * resolves each message's offset once its transaction has committed, and commits the resolved
+ * offsets before kafkajs fetches again. A message that cannot be decoded, fails its schema, or
  * keeps failing goes to the group's dead-letter topic with the reason, and the partition moves on.
  */
 export function createEventConsumer(opts: ConsumerOptions) {
@@ -107,6 +109,9 @@ export function createEventConsumer(opts: ConsumerOptions) {
     retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 3_000 },
   });
   let producer: Producer | undefined;
+  // Commits every offset resolved so far; set by each batch (see `eachBatch`).
+  let commitNow: (() => Promise<void>) | undefined;
+  const commitResolved = coalesce(() => commitNow?.() ?? Promise.resolve());
   let stopping = false;
   let joined = false;
   let crashed: Error | undefined;
@@ -312,7 +317,28 @@ export function createEventConsumer(opts: ConsumerOptions) {
     }
   }
 
+  /**
+   * Handles a partition's batch, then commits its offsets before kafkajs fetches again. The
+   * commit is shared with the batches of other partitions that finish meanwhile (`coalesce`):
+   * one OffsetCommit for all of them instead of one each, one after the other. After a failure
+   * what was resolved is committed too, as kafkajs's own auto-commit does, so a dead-lettered
+   * message is not dead-lettered again.
+   */
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
+    // The latest batch's: after kafkajs restarts a crashed consumer, an older one's group is gone.
+    commitNow = () => payload.commitOffsetsIfNecessary();
+    let failed = true;
+    try {
+      await handleBatch(payload);
+      failed = false;
+    } finally {
+      await commitResolved().catch((err) => {
+        if (!failed) throw err;
+      });
+    }
+  }
+
+  async function handleBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
     const refs = batch.messages.map((message) => ({
       topic: batch.topic,
@@ -388,6 +414,11 @@ export function createEventConsumer(opts: ConsumerOptions) {
       await consumer.run({
         partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 6,
         eachBatchAutoResolve: false,
+        // Offsets are committed by `eachBatch`, shared among partitions; with kafkajs's auto-commit
+        // every batch sent its own OffsetCommit. A threshold of 1 makes `commitOffsetsIfNecessary`
+        // commit whatever is resolved and not yet committed.
+        autoCommit: false,
+        autoCommitThreshold: 1,
         eachBatch,
       });
       await joinedNow;

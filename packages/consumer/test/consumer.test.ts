@@ -204,6 +204,37 @@ describe("event consumer", () => {
     );
   });
 
+  it("when messages on every partition are handled, then the group's committed offsets reach the end of each", async () => {
+    const ids = Array.from({ length: 24 }, (_, i) => 7000 + i);
+    await producer.send({
+      topic: ordersTopic,
+      acks: -1,
+      messages: ids.map((id) => ({ key: String(id), value: JSON.stringify(cancelled(id)) })),
+    });
+    await eventually(async () => {
+      const [row] = await sql`select count(*)::int as n from effects where order_id between 7000 and 7023`;
+      return row!.n === ids.length ? true : undefined;
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const ends = await admin.fetchTopicOffsets(ordersTopic);
+      expect(ends.filter((p) => p.high !== "0").length).toBeGreaterThan(1);
+      const committed = await eventually(async () => {
+        const [offsets] = await admin.fetchOffsets({ groupId: consumer.groupId, topics: [ordersTopic] });
+        const at = new Map(offsets!.partitions.map((p) => [p.partition, p.offset]));
+        return ends.every(
+          (p) => at.get(p.partition) === p.high || (p.high === "0" && at.get(p.partition) === "-1"),
+        )
+          ? at
+          : undefined;
+      });
+      expect(committed.size).toBe(ends.length);
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
   it("when an event type has no handler, then it is skipped without a dead letter", async () => {
     const paid = createEvent("OrderPaid", 606, {
       orderId: 606,
