@@ -29,14 +29,24 @@ export function startRuntime(config: RuntimeConfig) {
   return { logger, metrics, life };
 }
 
-/** The service's own database pool, closed after everything that uses it. */
+/**
+ * The service's own database pool, closed after everything that uses it (open it before them).
+ *
+ * With `part`, a small pool of its own for one background part, such as the outbox relay: on the
+ * shared pool the relay queued for a connection behind the requests whose events it publishes,
+ * so under load their events waited longest when they were most (the outbox benchmark: p99
+ * commit-to-consumed halved at 1,000 events/s). Its connections carry the part's name in
+ * `application_name`.
+ */
 export function openDatabase(
   life: Lifecycle,
   config: { databaseUrl: string; databasePoolMax: number; serviceName: string },
+  part?: { name: string; max: number },
 ): Sql {
+  const name = part ? `${config.serviceName}-${part.name}` : config.serviceName;
   return life.add(
-    "postgres",
-    createSql(config.databaseUrl, { max: config.databasePoolMax, applicationName: config.serviceName }),
+    part ? `postgres (${part.name})` : "postgres",
+    createSql(config.databaseUrl, { max: part?.max ?? config.databasePoolMax, applicationName: name }),
     (s) => s.end({ timeout: 5 }),
   );
 }

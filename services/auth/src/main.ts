@@ -12,6 +12,8 @@ runMain(async () => {
   const { logger, metrics, life } = startRuntime(config);
 
   const sql = openDatabase(life, config);
+  // The relay's own connections, so it never queues behind the requests whose events it sends.
+  const relaySql = openDatabase(life, config, { name: "outbox-relay", max: 2 });
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: config.serviceName, logger });
 
   const auth = createAuthContext({
@@ -34,7 +36,7 @@ runMain(async () => {
   await ensureTopics(kafka, [{ topic: topicName("users", config.kafkaTopicPrefix) }]).catch((err: unknown) =>
     logger.warn({ err }, "could not ensure the users topic; the relay keeps retrying"),
   );
-  const relay = createOutboxRelay({ sql, kafka, logger, metrics });
+  const relay = createOutboxRelay({ sql: relaySql, kafka, logger, metrics });
   await relay.start();
   life.add("outbox-relay", relay, (r) => r.stop());
 

@@ -14,6 +14,8 @@ runMain(async () => {
 
   // Clients first, so they are closed last.
   const sql = openDatabase(life, config);
+  // The relay's own connections, so it never queues behind the requests whose events it sends.
+  const relaySql = openDatabase(life, config, { name: "outbox-relay", max: 2 });
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: config.serviceName, logger });
   const catalog = life.add(
     "product-client",
@@ -24,7 +26,8 @@ runMain(async () => {
   const domain = buildOrderDomain({ logger, metrics, sql, catalog, topicPrefix: config.kafkaTopicPrefix });
 
   // Background work: the relay publishes what the others write, so it stops after them.
-  const relay = life.add("outbox-relay", createOutboxRelay({ sql, kafka, logger, metrics }), (r) => r.stop());
+  const relay = createOutboxRelay({ sql: relaySql, kafka, logger, metrics });
+  life.add("outbox-relay", relay, (r) => r.stop());
   await relay.start();
   const consumer = life.add(
     "consumer",

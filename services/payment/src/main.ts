@@ -12,6 +12,8 @@ runMain(async () => {
 
   // Clients first, so they are closed last.
   const sql = openDatabase(life, config);
+  // The relay's own connections, so it never queues behind the requests whose events it sends.
+  const relaySql = openDatabase(life, config, { name: "outbox-relay", max: 2 });
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: config.serviceName, logger });
   const verifier = createTokenVerifier({ jwksUrl: config.authJwksUrl });
   const domain = buildPaymentDomain({
@@ -24,7 +26,8 @@ runMain(async () => {
   });
 
   // The relay publishes what the consumer writes, so it stops after it.
-  const relay = life.add("outbox-relay", createOutboxRelay({ sql, kafka, logger, metrics }), (r) => r.stop());
+  const relay = createOutboxRelay({ sql: relaySql, kafka, logger, metrics });
+  life.add("outbox-relay", relay, (r) => r.stop());
   await relay.start();
   const consumer = life.add(
     "consumer",

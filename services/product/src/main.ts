@@ -11,6 +11,8 @@ runMain(async () => {
 
   // Clients first, so they are closed last.
   const sql = openDatabase(life, config);
+  // The relay's own connections, so it never queues behind the requests whose events it sends.
+  const relaySql = openDatabase(life, config, { name: "outbox-relay", max: 2 });
   const redis = life.add("redis", createRedis(config.redisUrl), async (r) => r.disconnect());
   // An unreachable Redis is a degraded cache, not a failure: log the change of state (not every
   // reconnect attempt) and keep serving from PostgreSQL.
@@ -38,7 +40,7 @@ runMain(async () => {
     },
   });
 
-  const relay = createOutboxRelay({ sql, kafka, logger, metrics });
+  const relay = createOutboxRelay({ sql: relaySql, kafka, logger, metrics });
   await relay.start();
   life.add("outbox-relay", relay, (r) => r.stop());
 

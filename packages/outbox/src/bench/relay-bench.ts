@@ -6,9 +6,9 @@
  *
  * Two threads, as in the platform, where the writers and the relay live in one service and the
  * consumer in another: the writers (the load: open model, one transaction per event, as a
- * service's request would write it) and the relay share the main thread and its pool, so a commit
- * wakes the relay in-process; the consumer (its own group, inbox and pool) runs in a worker thread
- * with its own event loop. Times are taken on the shared wall clock
+ * service's request would write it) and the relay share the main thread, so a commit wakes the
+ * relay in-process, and each has its own pool, as a service opens them (`openDatabase`); the
+ * consumer (its own group, inbox and pool) runs in a worker thread with its own event loop. Times are taken on the shared wall clock
  * (`performance.timeOrigin + performance.now()`), so they compare across threads.
  *
  * BENCH_PG_SOCKET names a Unix socket directory to reach PostgreSQL through (default
@@ -154,8 +154,9 @@ function startConsumer(job: ConsumerJob, onStamps: (s: Stamps) => void) {
 async function main() {
   const db = await createTestDatabase("payment");
   const dbUrl = throughSocket(db.url, socketDir);
-  // One pool for the writers and the relay, as in a service.
+  // The writers' pool, and the relay's own, as a service opens them.
   const sql = createSql(dbUrl, { max: 20 });
+  const relaySql = createSql(dbUrl, { max: 2 });
   const prefix = uniqueTopicPrefix();
   const kafka = createKafka({ brokers: kafkaBrokers(), clientId: "bench", logger });
   const committedAt = new Map<string, number>();
@@ -167,7 +168,7 @@ async function main() {
   });
   await consumerThread.ready;
   const relay = createOutboxRelay({
-    sql,
+    sql: relaySql,
     kafka,
     logger,
     metrics: createMetricsRegistry("bench"),
@@ -230,7 +231,7 @@ async function main() {
   }
   const drainStart = performance.now();
   const drainRelay = createOutboxRelay({
-    sql,
+    sql: relaySql,
     kafka,
     logger,
     metrics: createMetricsRegistry("bench"),
@@ -256,6 +257,7 @@ async function main() {
   await drainRelay.stop();
   consumerThread.worker.postMessage("stop");
   await consumerThread.done;
+  await relaySql.end({ timeout: 5 });
   await sql.end({ timeout: 5 });
   await db.drop();
 
@@ -268,7 +270,7 @@ async function main() {
       memoryGiB: Math.round(totalmem() / 2 ** 30),
       node: process.version,
     },
-    threads: "writers and relay (main thread, one pool), consumer (worker thread)",
+    threads: "writers and relay (main thread, a pool each), consumer (worker thread)",
     postgres: socketDir ? `unix socket ${socketDir}` : "tcp",
     warmupSeconds,
     results,
