@@ -98,8 +98,11 @@ describe("the auth service process", () => {
       "http",
       "outbox-relay",
       "postgres",
+      "postgres (outbox-relay)",
       "purge-timer",
       "tracing",
     ]);
+    // The relay's pool closes after the relay.
+    expect(stopped.indexOf("postgres (outbox-relay)")).toBeGreaterThan(stopped.indexOf("outbox-relay"));
   });
 });
