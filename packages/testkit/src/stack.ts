@@ -4,7 +4,7 @@ import { createWriteStream, mkdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { createTestDatabase, type TestDatabase } from "./database.js";
-import { kafkaBrokers, redisUrl, uniqueTopicPrefix } from "./infra.js";
+import { dropTopics, kafkaBrokers, redisUrl, uniqueTopicPrefix } from "./infra.js";
 
 export const SERVICE_NAMES = ["auth", "product", "order", "payment", "notification", "gateway"] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -173,6 +173,7 @@ export async function startStack(opts: StackOptions = {}) {
   async function stopAll() {
     for (const name of [...SERVICE_NAMES].reverse()) await services.get(name)!.stop();
     await Promise.all([...databases.values()].map((d) => d.drop().catch(() => {})));
+    await dropTopics(topicPrefix);
   }
 
   try {

@@ -24,6 +24,7 @@ import { createLogger, createMetricsRegistry, createSql, type Sql } from "@shop/
 import {
   benchSocketDir,
   createTestDatabase,
+  dropTopics,
   kafkaBrokers,
   throughSocket,
   uniqueTopicPrefix,
@@ -260,6 +261,7 @@ async function main() {
   await relaySql.end({ timeout: 5 });
   await sql.end({ timeout: 5 });
   await db.drop();
+  await dropTopics(prefix);
 
   const report = {
     benchmark: "outbox relay",
