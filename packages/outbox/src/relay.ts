@@ -56,6 +56,21 @@ const LOCK_NAMESPACE = 0x0b0c;
  * Rows are marked published in the same transaction that claimed them; a crash in between
  * republishes them, which consumers absorb through their inbox.
  */
+/**
+ * The pool a service opens for its relay (`openDatabase(life, config, RELAY_POOL)`): its own, so
+ * the relay never queues for a connection behind the requests whose events it publishes, and
+ * planning each statement for its parameters. The relay runs the same few statements thousands
+ * of times on these connections, so PostgreSQL soon keeps one generic plan per statement, made
+ * from the statistics of that moment: one made while the outbox was nearly empty scanned the
+ * whole table to mark each published batch once it had grown (marking 500 rows of a backlog of
+ * 50,000 took 150 ms instead of 10, and the relay drained 2,500 events/s instead of 9,800).
+ */
+export const RELAY_POOL = {
+  name: "outbox-relay",
+  max: 2,
+  settings: { plan_cache_mode: "force_custom_plan" },
+};
+
 export function createOutboxRelay(opts: RelayOptions) {
   const batchSize = opts.batchSize ?? 200;
   const pollIntervalMs = opts.pollIntervalMs ?? 1_000;

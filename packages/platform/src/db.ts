@@ -39,7 +39,15 @@ export function databaseKey(sql: Sql): string {
  * parameter (`postgres://user@localhost/db?host=/var/run/postgresql`), which postgres.js does
  * not read from the URL: on one machine it saves the loopback TCP stack on every round trip.
  */
-export function createSql(url: string, opts: { max?: number; applicationName?: string } = {}): Sql {
+export function createSql(
+  url: string,
+  opts: {
+    max?: number;
+    applicationName?: string;
+    /** Server settings for every connection of the pool (sent at connect). */
+    settings?: Record<string, string>;
+  } = {},
+): Sql {
   const { url: rest, socketDir } = takeSocketDir(url);
   const sql = postgres(rest, {
     ...(socketDir ? { host: socketDir } : {}),
@@ -47,7 +55,7 @@ export function createSql(url: string, opts: { max?: number; applicationName?: s
     idle_timeout: 30,
     connect_timeout: 10,
     onnotice: () => {},
-    connection: { application_name: opts.applicationName ?? "shop" },
+    connection: { ...opts.settings, application_name: opts.applicationName ?? "shop" },
     // bigint columns come back as JS numbers: ids and money stay far below 2^53.
     types: {
       bigint: { to: 20, from: [20], serialize: (v: number) => String(v), parse: (v: string) => Number(v) },

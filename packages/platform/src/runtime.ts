@@ -36,17 +36,22 @@ export function startRuntime(config: RuntimeConfig) {
  * shared pool the relay queued for a connection behind the requests whose events it publishes,
  * so under load their events waited longest when they were most (the outbox benchmark: p99
  * commit-to-consumed halved at 1,000 events/s). Its connections carry the part's name in
- * `application_name`.
+ * `application_name`, and its `settings` are set on each of them.
  */
 export function openDatabase(
   life: Lifecycle,
   config: { databaseUrl: string; databasePoolMax: number; serviceName: string },
-  part?: { name: string; max: number },
+  part?: { name: string; max: number; settings?: Record<string, string> },
 ): Sql {
   const name = part ? `${config.serviceName}-${part.name}` : config.serviceName;
+  const max = part?.max ?? config.databasePoolMax;
   return life.add(
     part ? `postgres (${part.name})` : "postgres",
-    createSql(config.databaseUrl, { max: part?.max ?? config.databasePoolMax, applicationName: name }),
+    createSql(config.databaseUrl, {
+      max,
+      applicationName: name,
+      ...(part?.settings && { settings: part.settings }),
+    }),
     (s) => s.end({ timeout: 5 }),
   );
 }

@@ -1,6 +1,6 @@
 import { topicName } from "@shop/events";
 import { createKafka, ensureTopics } from "@shop/kafka";
-import { createOutbox, createOutboxRelay } from "@shop/outbox";
+import { createOutbox, createOutboxRelay, RELAY_POOL } from "@shop/outbox";
 import { openDatabase, runMain, startRuntime } from "@shop/platform";
 import { buildGrpcServer, buildHttpApp, createAuthContext } from "./app.js";
 import { loadAuthConfig } from "./config.js";
@@ -12,8 +12,7 @@ runMain(async () => {
   const { logger, metrics, life } = startRuntime(config);
 
   const sql = openDatabase(life, config);
-  // The relay's own connections, so it never queues behind the requests whose events it sends.
-  const relaySql = openDatabase(life, config, { name: "outbox-relay", max: 2 });
+  const relaySql = openDatabase(life, config, RELAY_POOL);
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: config.serviceName, logger });
 
   const auth = createAuthContext({

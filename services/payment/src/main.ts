@@ -1,6 +1,6 @@
 import { createTokenVerifier } from "@shop/identity";
 import { createKafka } from "@shop/kafka";
-import { createOutboxRelay } from "@shop/outbox";
+import { createOutboxRelay, RELAY_POOL } from "@shop/outbox";
 import { loadConfig, openDatabase, runMain, startRuntime } from "@shop/platform";
 import { buildGrpcServer, buildHttpApp, buildPaymentDomain } from "./app.js";
 import { configSpec } from "./config.js";
@@ -12,8 +12,7 @@ runMain(async () => {
 
   // Clients first, so they are closed last.
   const sql = openDatabase(life, config);
-  // The relay's own connections, so it never queues behind the requests whose events it sends.
-  const relaySql = openDatabase(life, config, { name: "outbox-relay", max: 2 });
+  const relaySql = openDatabase(life, config, RELAY_POOL);
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: config.serviceName, logger });
   const verifier = createTokenVerifier({ jwksUrl: config.authJwksUrl });
   const domain = buildPaymentDomain({

@@ -1,6 +1,6 @@
 import { createTokenVerifier } from "@shop/identity";
 import { createKafka } from "@shop/kafka";
-import { createOutbox, createOutboxRelay } from "@shop/outbox";
+import { createOutbox, createOutboxRelay, RELAY_POOL } from "@shop/outbox";
 import { createRedis, loadConfig, openDatabase, runMain, startRuntime } from "@shop/platform";
 import { buildGrpcServer, buildHttpApp, buildOrderConsumer, buildProductDeps } from "./app.js";
 import { configSpec } from "./config.js";
@@ -11,8 +11,7 @@ runMain(async () => {
 
   // Clients first, so they are closed last.
   const sql = openDatabase(life, config);
-  // The relay's own connections, so it never queues behind the requests whose events it sends.
-  const relaySql = openDatabase(life, config, { name: "outbox-relay", max: 2 });
+  const relaySql = openDatabase(life, config, RELAY_POOL);
   const redis = life.add("redis", createRedis(config.redisUrl), async (r) => r.disconnect());
   // An unreachable Redis is a degraded cache, not a failure: log the change of state (not every
   // reconnect attempt) and keep serving from PostgreSQL.

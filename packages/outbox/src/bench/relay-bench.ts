@@ -30,7 +30,7 @@ import {
   uniqueTopicPrefix,
 } from "@shop/testkit";
 import { createOutbox, type Outbox } from "../enqueue.js";
-import { createOutboxRelay } from "../relay.js";
+import { createOutboxRelay, RELAY_POOL } from "../relay.js";
 
 const rates = (process.env.BENCH_RATES ?? "100,1000").split(",").map(Number);
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -157,7 +157,7 @@ async function main() {
   const dbUrl = throughSocket(db.url, socketDir);
   // The writers' pool, and the relay's own, as a service opens them.
   const sql = createSql(dbUrl, { max: 20 });
-  const relaySql = createSql(dbUrl, { max: 2 });
+  const relaySql = createSql(dbUrl, { max: RELAY_POOL.max, settings: RELAY_POOL.settings });
   const prefix = uniqueTopicPrefix();
   const kafka = createKafka({ brokers: kafkaBrokers(), clientId: "bench", logger });
   const committedAt = new Map<string, number>();
