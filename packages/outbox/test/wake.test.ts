@@ -1,7 +1,7 @@
 import { createMetricsRegistry, createSql, type Sql } from "@shop/platform";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OUTBOX_CHANNEL } from "../src/enqueue.js";
-import { createOutboxRelay } from "../src/relay.js";
+import { createOutboxRelay, RELAY_POOL } from "../src/relay.js";
 import { logger, outboxTestFile, paymentFailed } from "./helpers.js";
 
 // How a relay learns of a commit. Every relay here polls every ten minutes, far beyond the test
@@ -57,6 +57,22 @@ describe("outbox wake-up", () => {
     await published(e.eventId);
     await r.stop();
     expect(await notificationsSoFar()).toEqual([]);
+  });
+
+  it("when the relay has a pool of its own, as a service opens it, then a commit on the service's pool still wakes it in-process", async () => {
+    const own = createSql(file.db.url, { max: RELAY_POOL.max, settings: RELAY_POOL.settings });
+    const r = relay(own);
+    await r.start();
+    try {
+      await notificationsSoFar();
+      const e = paymentFailed(6_000_003, 1);
+      await file.sql.begin((tx) => file.outbox.enqueue(tx, e));
+      await published(e.eventId);
+      expect(await notificationsSoFar()).toEqual([]);
+    } finally {
+      await r.stop();
+      await own.end({ timeout: 5 });
+    }
   });
 
   it("when no relay for the database runs in this thread, then the commit's NOTIFY wakes the relay that listens elsewhere", async () => {
