@@ -13,8 +13,8 @@ export function uniqueTopicPrefix(): string {
 
 /**
  * Deletes the topics and consumer groups named with `prefix` (a `uniqueTopicPrefix`), so that a
- * long-lived local broker does not collect the partitions of every run: thousands of them made
- * its requests measurably slower. Best effort: a failure leaves them for later.
+ * long-lived local broker does not collect the partitions of every run (about 2,800 after a day
+ * of test and benchmark runs here). Best effort: a failure leaves them for later.
  */
 export async function dropTopics(prefix: string): Promise<void> {
   if (!/^t[0-9a-f]{8}\.$/.test(prefix)) throw new Error(`not a test topic prefix: ${prefix}`);
