@@ -48,15 +48,6 @@ const CONTENDED_RETRY_MS = 20;
 const LOCK_NAMESPACE = 0x0b0c;
 
 /**
- * Publishes committed outbox rows to Kafka: idempotent producer, acks=all, key = aggregate id.
- * Several relays may run on one table: rows are claimed with FOR UPDATE SKIP LOCKED, and an
- * advisory lock per message key keeps one aggregate's rows with one relay, so they go out in order:
- * a relay takes the oldest pending rows of the keys it locked, and the relay that holds a key sees
- * all of that key's pending rows older than any it takes. At most a batch of keys is locked at once.
- * Rows are marked published in the same transaction that claimed them; a crash in between
- * republishes them, which consumers absorb through their inbox.
- */
-/**
  * The pool a service opens for its relay (`openDatabase(life, config, RELAY_POOL)`): its own, so
  * the relay never queues for a connection behind the requests whose events it publishes, and
  * planning each statement for its parameters. The relay runs the same few statements thousands
@@ -71,6 +62,15 @@ export const RELAY_POOL = {
   settings: { plan_cache_mode: "force_custom_plan" },
 };
 
+/**
+ * Publishes committed outbox rows to Kafka: idempotent producer, acks=all, key = aggregate id.
+ * Several relays may run on one table: rows are claimed with FOR UPDATE SKIP LOCKED, and an
+ * advisory lock per message key keeps one aggregate's rows with one relay, so they go out in order:
+ * a relay takes the oldest pending rows of the keys it locked, and the relay that holds a key sees
+ * all of that key's pending rows older than any it takes. At most a batch of keys is locked at once.
+ * Rows are marked published in the same transaction that claimed them; a crash in between
+ * republishes them, which consumers absorb through their inbox.
+ */
 export function createOutboxRelay(opts: RelayOptions) {
   const batchSize = opts.batchSize ?? 200;
   const pollIntervalMs = opts.pollIntervalMs ?? 1_000;

@@ -34,7 +34,7 @@ export function startRuntime(config: RuntimeConfig) {
  *
  * With `part`, a small pool of its own for one background part, such as the outbox relay: on the
  * shared pool the relay queued for a connection behind the requests whose events it publishes,
- * so under load their events waited longest when they were most (the outbox benchmark: p99
+ * so it waited longest just when the most events were pending (the outbox benchmark: p99
  * commit-to-consumed halved at 1,000 events/s). Its connections carry the part's name in
  * `application_name`, and its `settings` are set on each of them.
  */
