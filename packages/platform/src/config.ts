@@ -161,7 +161,7 @@ export const databaseSettings = (database: string) => ({
     ["postgres:", "postgresql:"],
     `postgres://postgres@127.0.0.1:5432/${database}`,
   ),
-  databasePoolMax: int("DATABASE_POOL_MAX", "most connections this process opens", 10, 1, 1000),
+  databasePoolMax: int("DATABASE_POOL_MAX", "connections of the main pool (the relay adds two)", 10, 1, 1000),
 });
 
 /** Kafka brokers and the topic prefix that isolates environments sharing a broker. */
