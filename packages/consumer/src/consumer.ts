@@ -55,10 +55,11 @@ export interface ConsumerOptions {
   joinTimeoutMs?: number;
   /**
    * Messages of one partition handled in one database transaction (one inbox insert for the run,
-   * then each handler): one commit per run instead of one per message. A failure anywhere rolls
-   * the run back and its messages are redone in smaller runs, the failing one alone. Handlers
-   * that lock rows shared across aggregates should use 1 (a transaction per message), so that
-   * no transaction holds the locks of several messages.
+   * then each handler): one commit per run instead of one per message. Runs of several
+   * partitions that are ready together (the batches of one fetch) share a transaction too. A
+   * failure anywhere rolls the run back and its messages are redone in smaller runs, the failing
+   * one alone. Handlers that lock rows shared across aggregates should use 1 (a transaction per
+   * message), so that no transaction holds the locks of several messages.
    */
   maxMessagesPerTransaction?: number;
 }
@@ -224,6 +225,7 @@ export function createEventConsumer(opts: ConsumerOptions) {
   }
 
   type Item = { ref: MessageRef; event: AnyEvent; handler: EventHandler<EventType> };
+  type GroupResult = { done: number; failedAt: number };
 
   /**
    * The fast path: a run of messages in one transaction, with one inbox insert for all of them
@@ -231,7 +233,7 @@ export function createEventConsumer(opts: ConsumerOptions) {
    * and reports the index of the message that failed, so the caller can commit the messages
    * before it on their own and give that one the careful path. Returns the number done (all or 0).
    */
-  async function applyGroup(items: Item[]): Promise<{ done: number; failedAt: number }> {
+  async function applyGroup(items: Item[]): Promise<GroupResult> {
     let current = 0;
     const timers: (() => void)[] = [];
     let handled: boolean[];
@@ -275,6 +277,41 @@ export function createEventConsumer(opts: ConsumerOptions) {
       });
     });
     return { done: items.length, failedAt: -1 };
+  }
+
+  /**
+   * Runs of several partitions that are ready together share one transaction: kafkajs hands the
+   * batch of each partition of a fetch to its own `eachBatch`, all in the same turn of the event
+   * loop, so the runs they start in that turn commit once instead of once each. If the shared
+   * transaction fails, each run is done again in a transaction of its own, and the usual path
+   * finds the message at fault. Within a partition, runs still go one after the other.
+   */
+  let together: { items: Item[]; settle: (result: GroupResult) => void }[] = [];
+
+  function applyTogether(items: Item[]): Promise<GroupResult> {
+    return new Promise((settle) => {
+      together.push({ items, settle });
+      if (together.length === 1) setImmediate(runTogether);
+    });
+  }
+
+  async function runTogether(): Promise<void> {
+    const runs = together;
+    together = [];
+    try {
+      if (runs.length > 1) {
+        const all = await applyGroup(runs.flatMap((r) => r.items));
+        if (all.failedAt < 0) {
+          for (const r of runs) r.settle({ done: r.items.length, failedAt: -1 });
+          return;
+        }
+      }
+      await Promise.all(runs.map(async (r) => r.settle(await applyGroup(r.items))));
+    } catch {
+      // applyGroup reports failures instead of throwing; should anything else fail, each run's
+      // first message takes the careful path (a run settled already keeps its result).
+      for (const r of runs) r.settle({ done: 0, failedAt: 0 });
+    }
   }
 
   /** The careful path for one message: its own transaction, retries with backoff, then the dead-letter topic. */
@@ -364,7 +401,7 @@ export function createEventConsumer(opts: ConsumerOptions) {
       }
       if (group.length === 0) continue;
       if (group.length > 1) {
-        const { done, failedAt } = await applyGroup(group);
+        const { done, failedAt } = await applyTogether(group);
         for (let k = 0; k < done; k++) resolveOffset(group[k]!.ref.message.offset);
         i += done;
         limit = done > 0 || failedAt === 0 ? maxPerTx : failedAt;

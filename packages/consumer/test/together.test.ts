@@ -1,0 +1,135 @@
+import { createEvent, topicName } from "@shop/events";
+import { createKafka, ensureTopics } from "@shop/kafka";
+import { AppError, createLogger, createMetricsRegistry, createSql, type Sql } from "@shop/platform";
+import {
+  createTestDatabase,
+  dropTopics,
+  eventually,
+  kafkaBrokers,
+  type TestDatabase,
+  uniqueTopicPrefix,
+} from "@shop/testkit";
+import { Partitioners, type Producer } from "kafkajs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createEventConsumer } from "../src/consumer.js";
+
+// Runs of several partitions that are ready together share one transaction. The messages are on
+// the topic before the consumer joins, so its first fetch brings a batch for every partition.
+const logger = createLogger({ service: "consumer-together-test", level: "silent" });
+const kafka = createKafka({ brokers: kafkaBrokers(), clientId: "consumer-together-test", logger });
+let db: TestDatabase;
+let sql: Sql;
+let producer: Producer;
+const prefixes: string[] = [];
+/** Order ids whose handler rejects its event. */
+const poison = new Set<number>();
+
+function cancelled(orderId: number) {
+  return createEvent("OrderCancelled", orderId, {
+    orderId,
+    userId: "u1",
+    reason: "PAYMENT_FAILED",
+    items: [{ productId: "p1", quantity: 1 }],
+    totalCents: 100,
+    currency: "USD",
+  });
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase("payment");
+  sql = createSql(db.url, { max: 8 });
+  await sql`
+    create table effects (order_id bigint not null, event_id uuid not null, txid bigint not null)
+  `;
+  producer = kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+});
+afterAll(async () => {
+  await producer?.disconnect();
+  await sql?.end({ timeout: 5 });
+  await db?.drop();
+  for (const prefix of prefixes) await dropTopics(prefix);
+});
+
+/** Puts one event per order id on a fresh topic, then consumes them with a new group. */
+async function consumeAfterProducing(ids: number[]) {
+  const prefix = uniqueTopicPrefix();
+  prefixes.push(prefix);
+  const topic = topicName("orders", prefix);
+  await ensureTopics(kafka, [{ topic }]);
+  await producer.send({
+    topic,
+    acks: -1,
+    messages: ids.map((id) => ({ key: String(id), value: JSON.stringify(cancelled(id)) })),
+  });
+  const metrics = createMetricsRegistry("t");
+  const consumer = createEventConsumer({
+    kafka,
+    sql,
+    logger,
+    metrics,
+    groupId: "together-test",
+    topicPrefix: prefix,
+    topics: ["orders"],
+    retryBaseMs: 20,
+    retryMaxMs: 50,
+    handlers: {
+      OrderCancelled: async (event, tx) => {
+        const { orderId } = event.payload;
+        await tx`insert into effects values (${orderId}, ${event.eventId}, txid_current())`;
+        if (poison.has(orderId)) throw AppError.unprocessable("order is unknown here");
+      },
+    },
+  });
+  await consumer.start();
+  const admin = kafka.admin();
+  await admin.connect();
+  const offsets = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+  const partitions = new Set(offsets.filter((p) => p.high !== "0").map((p) => p.partition));
+  return { consumer, metrics, partitions };
+}
+
+async function effectsOf(ids: number[]) {
+  return sql<{ order_id: number; txid: string }[]>`
+    select order_id, txid::text from effects where order_id = any(${ids}::bigint[]) order by order_id
+  `;
+}
+
+describe("runs of several partitions", () => {
+  it("when every partition has messages at the first fetch, then all of them commit in one transaction", async () => {
+    const ids = Array.from({ length: 24 }, (_, i) => 8000 + i);
+    const { consumer, partitions } = await consumeAfterProducing(ids);
+    try {
+      expect(partitions.size).toBeGreaterThan(1);
+      const rows = await eventually(async () => {
+        const r = await effectsOf(ids);
+        return r.length === ids.length ? r : undefined;
+      });
+      expect(rows.map((r) => r.order_id)).toEqual(ids);
+      expect(new Set(rows.map((r) => r.txid)).size).toBe(1);
+    } finally {
+      await consumer.stop();
+    }
+  });
+
+  it("when one partition's run holds a poison message, then every other message takes effect once and the poison one is dead-lettered", async () => {
+    const ids = Array.from({ length: 24 }, (_, i) => 8100 + i);
+    poison.add(8107);
+    const { consumer, metrics } = await consumeAfterProducing(ids);
+    try {
+      const healthy = ids.filter((id) => !poison.has(id));
+      await eventually(async () => {
+        const text = await metrics.getSingleMetricAsString("kafka_dead_letters_total");
+        return /reason="rejected"[^}]*\} 1/.test(text) ? true : undefined;
+      });
+      const rows = await eventually(async () => {
+        const r = await effectsOf(ids);
+        return r.length === healthy.length ? r : undefined;
+      });
+      // Each once: the shared transaction rolled back, and each run was done again on its own.
+      expect(rows.map((r) => r.order_id)).toEqual(healthy);
+    } finally {
+      await consumer.stop();
+    }
+  });
+});
