@@ -11,6 +11,7 @@ import {
 import { type Consumer, Partitioners, type Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEventConsumer, type EventConsumer } from "../src/consumer.js";
+import { cancelled } from "./helpers.js";
 
 // The inbox table comes from the services' migrations; the payment database has one.
 const logger = createLogger({ service: "consumer-test", level: "silent" });
@@ -26,17 +27,6 @@ const deadLetters: { value: string; headers: Record<string, string> }[] = [];
 const metrics = createMetricsRegistry("t");
 /** Failures still to inject per order id: a number of transient errors, or "reject". */
 const faults = new Map<number, number | "reject">();
-
-function cancelled(orderId: number) {
-  return createEvent("OrderCancelled", orderId, {
-    orderId,
-    userId: "u1",
-    reason: "PAYMENT_FAILED",
-    items: [{ productId: "p1", quantity: 1 }],
-    totalCents: 100,
-    currency: "USD",
-  });
-}
 
 async function send(key: string, value: string, headers: Record<string, string> = {}) {
   await producer.send({ topic: ordersTopic, acks: -1, messages: [{ key, value, headers }] });

@@ -1,4 +1,4 @@
-import { createEvent, topicName } from "@shop/events";
+import { topicName } from "@shop/events";
 import { createKafka, ensureTopics } from "@shop/kafka";
 import { AppError, createLogger, createMetricsRegistry, createSql, type Sql } from "@shop/platform";
 import {
@@ -12,6 +12,7 @@ import {
 import { Partitioners, type Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEventConsumer } from "../src/consumer.js";
+import { cancelled } from "./helpers.js";
 
 // Runs of several partitions that are ready together share one transaction. The messages are on
 // the topic before the consumer joins, so its first fetch brings a batch for every partition.
@@ -23,17 +24,6 @@ let producer: Producer;
 const prefixes: string[] = [];
 /** Order ids whose handler rejects its event. */
 const poison = new Set<number>();
-
-function cancelled(orderId: number) {
-  return createEvent("OrderCancelled", orderId, {
-    orderId,
-    userId: "u1",
-    reason: "PAYMENT_FAILED",
-    items: [{ productId: "p1", quantity: 1 }],
-    totalCents: 100,
-    currency: "USD",
-  });
-}
 
 beforeAll(async () => {
   db = await createTestDatabase("payment");

@@ -8,8 +8,9 @@
  * consumer in another: the writers (the load: open model, one transaction per event, as a
  * service's request would write it) and the relay share the main thread, so a commit wakes the
  * relay in-process, and each has its own pool, as a service opens them (`openDatabase`); the
- * consumer (its own group, inbox and pool) runs in a worker thread with its own event loop. Times are taken on the shared wall clock
- * (`performance.timeOrigin + performance.now()`), so they compare across threads.
+ * consumer (its own group, inbox and pool) runs in a worker thread with its own event loop.
+ * Times are taken on the shared wall clock (`performance.timeOrigin + performance.now()`), so
+ * they compare across threads.
  *
  * BENCH_PG_SOCKET names a Unix socket directory to reach PostgreSQL through (default
  * /var/run/postgresql when its socket is there and TEST_PG_URL is unset; "" for TCP).
