@@ -1,5 +1,5 @@
 import type { Kafka, Producer } from "@shop/kafka";
-import type { Logger, Sql, TransactionSql } from "@shop/platform";
+import { type Logger, type PipelinedTransaction, pipelinedTransaction, type Sql } from "@shop/platform";
 import { type Message, Partitioners } from "kafkajs";
 import type { Registry } from "prom-client";
 import { outboxCommits } from "./enqueue.js";
@@ -131,13 +131,14 @@ export function createOutboxRelay(opts: RelayOptions) {
     };
   }
 
-  async function markPublished(tx: TransactionSql, rows: OutboxRow[]) {
-    if (rows.length === 0) return;
+  /** Marks the rows published and commits, in one round trip. */
+  async function markPublished({ tx, commit }: PipelinedTransaction, rows: OutboxRow[]) {
+    if (rows.length === 0) return commit();
     await opts.afterPublish?.(rows.map((r) => r.event_id));
-    await tx`
+    await commit(tx`
       update outbox set published_at = now(), attempts = attempts + 1
       where id = any(${rows.map((r) => r.id)}::bigint[])
-    `;
+    `);
     const now = Date.now();
     for (const row of rows) {
       metrics.published.inc({ event_type: row.event_type });
@@ -146,7 +147,8 @@ export function createOutboxRelay(opts: RelayOptions) {
   }
 
   /** One message at a time, to find which rows Kafka rejects; an aggregate stops at its first failure. */
-  async function publishOneByOne(tx: TransactionSql, p: Producer, rows: OutboxRow[]) {
+  async function publishOneByOne(t: PipelinedTransaction, p: Producer, rows: OutboxRow[]) {
+    const { tx } = t;
     const blockedKeys = new Set<string>();
     const sent: OutboxRow[] = [];
     for (const row of rows) {
@@ -170,7 +172,7 @@ export function createOutboxRelay(opts: RelayOptions) {
         );
       }
     }
-    await markPublished(tx, sent);
+    await markPublished(t, sent);
   }
 
   /**
@@ -179,7 +181,9 @@ export function createOutboxRelay(opts: RelayOptions) {
    */
   async function publishBatch(): Promise<{ claimed: number; contended: boolean }> {
     const p = await ensureProducer();
-    return opts.sql.begin(async (tx) => {
+    // Two round trips to PostgreSQL a round: BEGIN with the claim, the mark with COMMIT.
+    return pipelinedTransaction(opts.sql, async (t) => {
+      const { tx } = t;
       // The oldest pending rows first, then the aggregate locks on those rows alone: with the lock
       // in the scan's filter, a plan that sorts after filtering (a seq or bitmap scan, chosen on
       // stale statistics) would try-lock every pending row, and a backlog of a few thousand
@@ -226,10 +230,10 @@ export function createOutboxRelay(opts: RelayOptions) {
         });
       } catch (err) {
         if (!isRowError(err)) throw err;
-        await publishOneByOne(tx, p, rows);
+        await publishOneByOne(t, p, rows);
         return { claimed: rows.length, contended };
       }
-      await markPublished(tx, rows);
+      await markPublished(t, rows);
       return { claimed: rows.length, contended };
     });
   }

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
+import { createServer, connect as netConnect, type Server } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSql, databaseKey, type Sql, transactionOf } from "../src/db.js";
+import { createSql, databaseKey, pipelinedTransaction, type Sql, transactionOf } from "../src/db.js";
 
 const server = process.env.TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432";
 const table = `platform_db_test_${process.pid}_${Date.now()}`;
@@ -81,6 +82,92 @@ describe("transactions from createSql", () => {
     const other = createSql(`${server}/template1`);
     expect(databaseKey(same)).toBe(databaseKey(sql));
     expect(databaseKey(other)).not.toBe(databaseKey(sql));
+  });
+});
+
+/**
+ * A TCP proxy in front of PostgreSQL that counts what the client writes: postgres.js writes each
+ * batch of statements at once, then waits for their answers, so the count is the round trips.
+ */
+async function countingProxy(): Promise<{ url: string; writes: () => number; close: () => Promise<void> }> {
+  const target = new URL(server);
+  let writes = 0;
+  const proxy: Server = createServer((client) => {
+    const upstream = netConnect(Number(target.port || 5432), target.hostname);
+    client.on("data", (chunk) => {
+      writes++;
+      upstream.write(chunk);
+    });
+    upstream.pipe(client);
+    client.on("close", () => upstream.destroy());
+    upstream.on("close", () => client.destroy());
+    client.on("error", () => upstream.destroy());
+    upstream.on("error", () => client.destroy());
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+  const { port } = proxy.address() as { port: number };
+  return {
+    url: `postgres://${target.username || "postgres"}@127.0.0.1:${port}`,
+    writes: () => writes,
+    close: () => new Promise((resolve) => proxy.close(() => resolve())),
+  };
+}
+
+describe("pipelinedTransaction", () => {
+  it("when a transaction claims and then marks, then it costs two round trips, not four, and its statements share one transaction", async () => {
+    const proxy = await countingProxy();
+    const viaProxy = createSql(`${proxy.url}/postgres`, { max: 1 });
+    const round = () =>
+      pipelinedTransaction(viaProxy, async ({ tx, commit }) => {
+        const [first] = await tx`select txid_current()::text as id from ${tx(table)} limit 1`;
+        const last = tx`insert into ${tx(table)} values (${40}), ((txid_current() % 1000000 + 1000000)::int)`;
+        await commit(last);
+        return first;
+      });
+    try {
+      await sql`insert into ${sql(table)} values (0)`;
+      await round(); // connects, and PostgreSQL learns each statement's parameter types
+      const before = proxy.writes();
+      const first = await round();
+      expect(proxy.writes() - before).toBe(2);
+      const [row] = await sql`
+        select count(*)::int as n from ${sql(table)} where n = ${(Number(first!.id) % 1_000_000) + 1_000_000}
+      `;
+      expect(row?.n).toBe(1);
+    } finally {
+      await viaProxy.end({ timeout: 5 });
+      await proxy.close();
+    }
+  });
+
+  it("when a statement sent with COMMIT fails, then nothing of the transaction is kept and the error is thrown", async () => {
+    const failed = pipelinedTransaction(sql, async ({ tx, commit }) => {
+      await tx`insert into ${tx(table)} values (${41})`;
+      await commit(tx`insert into ${tx(table)} values (${42})`, tx`select 1 / 0`);
+    });
+    await expect(failed).rejects.toThrow("division by zero");
+    const [row] = await sql`select count(*)::int as n from ${sql(table)} where n in (41, 42)`;
+    expect(row?.n).toBe(0);
+  });
+
+  it("when the callback throws, then the transaction rolls back, and without a commit call it commits", async () => {
+    const one = createSql(`${server}/postgres`, { max: 1 });
+    try {
+      const failed = pipelinedTransaction(one, async ({ tx }) => {
+        await tx`insert into ${tx(table)} values (${43})`;
+        throw new Error("rule broken");
+      });
+      await expect(failed).rejects.toThrow("rule broken");
+      await pipelinedTransaction(one, async ({ tx }) => {
+        await tx`insert into ${tx(table)} values (${44})`;
+      });
+      // The connection went back to the pool outside any transaction: what it writes next is seen.
+      await one`insert into ${one(table)} values (${45})`;
+      const rows = await sql`select n from ${sql(table)} where n in (43, 44, 45) order by n`;
+      expect(rows.map((r) => r.n)).toEqual([44, 45]);
+    } finally {
+      await one.end({ timeout: 5 });
+    }
   });
 });
 
