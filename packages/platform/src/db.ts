@@ -5,6 +5,8 @@ export type TransactionSql = postgres.TransactionSql;
 export type ReservedSql = postgres.ReservedSql;
 /** A client or an open transaction: repositories accept either. */
 export type Queryable = postgres.Sql | postgres.TransactionSql;
+/** A handle inside a transaction: the one `sql.begin` passes, or a `pipelinedTransaction`'s. */
+export type Transaction = postgres.TransactionSql | postgres.ReservedSql;
 
 /** What `transactionOf` knows about a transaction opened with `begin` on a pool from `createSql`. */
 export interface TransactionInfo {
@@ -21,8 +23,9 @@ export interface TransactionInfo {
 const transactions = new WeakMap<object, TransactionInfo>();
 
 /**
- * The transaction `tx` belongs to, when `tx` is the handle that `begin` passed to its callback on
- * a pool made by `createSql`; undefined for a plain pool, a reserved connection or a savepoint.
+ * The transaction `tx` belongs to, when `tx` is the handle that `begin` or `pipelinedTransaction`
+ * passed to its callback on a pool made by `createSql`; undefined for a plain pool, a reserved
+ * connection of the caller's or a savepoint.
  */
 export function transactionOf(tx: Queryable): TransactionInfo | undefined {
   return transactions.get(tx);
@@ -84,12 +87,23 @@ function trackTransactions(sql: Sql): void {
   const database = databaseKey(sql);
   sql.begin = ((...args: unknown[]) => {
     const fn = args.pop() as (tx: TransactionSql) => unknown;
-    const hooks: (() => void)[] = [];
-    const info: TransactionInfo = { database, afterCommit: (hook) => hooks.push(hook) };
+    const { info, committed } = newTransaction(database);
     return begin(...args, (tx: TransactionSql) => {
       transactions.set(tx, info);
       return fn(tx);
     }).then((result) => {
+      committed();
+      return result;
+    });
+  }) as Sql["begin"];
+}
+
+/** A transaction's `TransactionInfo`, and what runs its after-commit hooks. */
+function newTransaction(database: string): { info: TransactionInfo; committed: () => void } {
+  const hooks: (() => void)[] = [];
+  return {
+    info: { database, afterCommit: (hook) => hooks.push(hook) },
+    committed() {
       for (const hook of hooks) {
         try {
           hook();
@@ -97,9 +111,8 @@ function trackTransactions(sql: Sql): void {
           process.emitWarning(err as Error);
         }
       }
-      return result;
-    });
-  }) as Sql["begin"];
+    },
+  };
 }
 
 /**
@@ -118,14 +131,16 @@ export interface PipelinedTransaction {
  * pipelined on one connection in order; if a statement sent with COMMIT fails, the transaction is
  * aborted, PostgreSQL turns the COMMIT into a rollback, and `commit` throws that statement's error.
  * Without a call to `commit`, the transaction commits once `fn` resolves; it rolls back if `fn`
- * throws. For a hot loop of short transactions (the outbox relay): after-commit hooks
- * (`transactionOf`) do not run for it.
+ * throws. After-commit hooks (`transactionOf`) run as for `sql.begin`; savepoints are not offered.
+ * For the hot loops of short transactions: the outbox relay and the event consumers.
  */
 export async function pipelinedTransaction<T>(
   sql: Sql,
   fn: (t: PipelinedTransaction) => Promise<T>,
 ): Promise<T> {
   const tx = await sql.reserve();
+  const { info, committed } = newTransaction(databaseKey(sql));
+  transactions.set(tx, info);
   let ended = false;
   const begun = tx`begin`.execute();
   // Awaited before COMMIT is sent; a failure also reaches the first statement, sent after it.
@@ -135,6 +150,7 @@ export async function pipelinedTransaction<T>(
     await begun;
     ended = true;
     await Promise.all([...last, tx`commit`].map((q) => q.execute()));
+    committed();
   };
   try {
     const result = await fn({ tx, commit });

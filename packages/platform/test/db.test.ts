@@ -150,6 +150,22 @@ describe("pipelinedTransaction", () => {
     expect(row?.n).toBe(0);
   });
 
+  it("when it commits, then its after-commit hooks run; when a statement sent with COMMIT fails, they never run", async () => {
+    const seen: string[] = [];
+    await pipelinedTransaction(sql, async ({ tx, commit }) => {
+      transactionOf(tx)!.afterCommit(() => seen.push("committed"));
+      expect(transactionOf(tx)?.database).toBe(databaseKey(sql));
+      await commit(tx`insert into ${tx(table)} values (${46})`);
+      expect(seen).toEqual(["committed"]);
+    });
+    const failed = pipelinedTransaction(sql, async ({ tx, commit }) => {
+      transactionOf(tx)!.afterCommit(() => seen.push("rolled back"));
+      await commit(tx`select 1 / 0`);
+    });
+    await expect(failed).rejects.toThrow("division by zero");
+    expect(seen).toEqual(["committed"]);
+  });
+
   it("when the callback throws, then the transaction rolls back, and without a commit call it commits", async () => {
     const one = createSql(`${server}/postgres`, { max: 1 });
     try {

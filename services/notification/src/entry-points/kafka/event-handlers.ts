@@ -1,5 +1,5 @@
 import type { EventEnvelope, EventType } from "@shop/events";
-import type { TransactionSql } from "@shop/platform";
+import type { Transaction } from "@shop/platform";
 import type { RecordDeps } from "../../domain/record-deps.js";
 import { recordOrderCancelled } from "../../domain/record-order-cancelled.js";
 import { recordOrderPaid } from "../../domain/record-order-paid.js";
@@ -10,7 +10,7 @@ import { recordUserRegistered } from "../../domain/record-user-registered.js";
 export const CONSUMER_GROUP = "notification";
 export const CONSUMED_TOPICS = ["users", "orders"] as const;
 
-type Handler<T extends EventType> = (event: EventEnvelope<T>, tx: TransactionSql) => Promise<void>;
+type Handler<T extends EventType> = (event: EventEnvelope<T>, tx: Transaction) => Promise<void>;
 
 /**
  * Thin handlers: each runs inside the consumer's transaction (with the inbox insert) and only
