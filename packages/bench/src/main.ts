@@ -22,7 +22,13 @@ import type { BenchReport, Failed } from "./report/report.js";
 import { readRssMb, startRssSampler } from "./report/rss-sampler.js";
 import { lineChart } from "./report/svg-chart.js";
 import { evaluateTargets } from "./report/targets.js";
-import { BENCH_ENV, BENCH_SERVICE_ENV, startBenchStack, unbuiltServices } from "./saga/bench-stack.js";
+import {
+  BENCH_ENV,
+  BENCH_NODE_ARGS,
+  BENCH_SERVICE_ENV,
+  startBenchStack,
+  unbuiltServices,
+} from "./saga/bench-stack.js";
 import type { SagaStepResult } from "./saga/saga-load.js";
 import { openSagaSession } from "./saga/saga-session.js";
 import { refreshTokens } from "./saga/seed.js";
@@ -77,6 +83,7 @@ async function main() {
           } (BENCH_PG_SOCKET)`,
       env: BENCH_ENV,
       serviceEnv: BENCH_SERVICE_ENV,
+      nodeArgs: BENCH_NODE_ARGS,
     } as BenchReport["settings"],
     readPath: undefined,
     dbActivity: undefined,

@@ -89,7 +89,9 @@ export function renderMarkdown(r: BenchReport): string {
       `timeout ${r.settings.timeoutMs} ms. ${r.settings.customers} customers, ${r.settings.products} products, one line of quantity 1 per order. ` +
       "Latency runs from the moment a request was due to the moment its OrderPaid/OrderCancelled reached the bench's Kafka consumer.",
     "",
-    `Service environment: \`${JSON.stringify(r.settings.env)}\`, per service \`${JSON.stringify(r.settings.serviceEnv)}\`.`,
+    `Service environment: \`${JSON.stringify(r.settings.env)}\`, per service \`${JSON.stringify(r.settings.serviceEnv)}\`${
+      r.settings.nodeArgs?.length ? `, node flags \`${r.settings.nodeArgs.join(" ")}\`` : ""
+    }.`,
     "",
     "## Saga rate steps",
     "",

@@ -27,7 +27,12 @@ export interface BenchReport {
   command: string;
   machine: { atStart: MachineInfo; loadAverageAtEnd: number[] };
   versions: { node: string; kafka: string; postgres: Record<string, string> | Failed };
-  settings: Omit<BenchConfig, "adminPassword"> & { stack: string; serviceEnv: unknown; env: unknown };
+  settings: Omit<BenchConfig, "adminPassword"> & {
+    stack: string;
+    serviceEnv: unknown;
+    env: unknown;
+    nodeArgs?: string[];
+  };
   readPath: ReadPathResult | Failed | undefined;
   database: PgbenchResult | Failed | undefined;
   /** The same script without its pg_notify calls. */

@@ -13,6 +13,11 @@ export const BENCH_ENV: Record<string, string> = {
   // Node flags for every service, to compare settings (e.g. "--max-semi-space-size=4").
   ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
 };
+/**
+ * Flags for every service's `node` (BENCH_NODE_ARGS, space-separated): the V8 flags that
+ * NODE_OPTIONS refuses, e.g. "--optimize-for-size".
+ */
+export const BENCH_NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
 export const BENCH_SERVICE_ENV: Partial<Record<ServiceName, Record<string, string>>> = {
   payment: { PAYMENT_FAILURE_MODE: "none" },
 };
@@ -42,6 +47,7 @@ export async function startBenchStack(profileDir?: string) {
   const stack = await startStack({
     env: BENCH_ENV,
     serviceEnv,
+    nodeArgs: BENCH_NODE_ARGS,
     databaseUrl: (url) => throughSocket(url, socketDir),
   });
   const pids = Object.fromEntries(SERVICE_NAMES.map((s) => [s, stack.service(s).pid()])) as Record<
