@@ -31,11 +31,21 @@ export function transactionOf(tx: Queryable): TransactionInfo | undefined {
   return transactions.get(tx);
 }
 
-/** One string per database server and name: pools to the same database have the same key. */
+const databaseKeys = new WeakMap<Sql, string>();
+
+/**
+ * One string per database server and name: pools to the same database have the same key.
+ * Remembered per pool: every `pipelinedTransaction` asks for it.
+ */
 export function databaseKey(sql: Sql): string {
-  const o = sql.options;
-  const where = o.path || o.host.map((h, i) => `${h}:${o.port[i] ?? o.port[0]}`).join(",");
-  return `${where}/${o.database}`;
+  let key = databaseKeys.get(sql);
+  if (key === undefined) {
+    const o = sql.options;
+    const where = o.path || o.host.map((h, i) => `${h}:${o.port[i] ?? o.port[0]}`).join(",");
+    key = `${where}/${o.database}`;
+    databaseKeys.set(sql, key);
+  }
+  return key;
 }
 
 /**
