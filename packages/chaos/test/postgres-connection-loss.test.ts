@@ -39,7 +39,10 @@ function exitOf(child: ChildProcess): Promise<number | null> {
  * - a socket closed with an error kept the queries written after that error (a transaction's
  *   rollback), and any closed socket its stale query and error response: on the next socket
  *   they took the answers of later queries, so a transaction waited forever for an answer
- *   already consumed, or the first query failed with the old connection's error.
+ *   already consumed, or the first query failed with the old connection's error;
+ * - with connections from `sql.reserve` (#1195, #1199): a reserve waiting for a connection the
+ *   server ended never got one, and a reserved connection released after its end went back to
+ *   the pool's idle list without a socket, so queries sent on it never settled.
  */
 describe("a postgres.js pool whose connections the server terminates under load", () => {
   it("when every connection is terminated again and again, then nothing escapes, every transaction settles and the process exits", async () => {

@@ -187,6 +187,70 @@ describe("pipelinedTransaction", () => {
   });
 });
 
+/** Terminates the server process of every connection whose application_name is `app`. */
+async function terminate(app: string): Promise<number> {
+  const rows = await sql`
+    select pg_terminate_backend(pid) from pg_stat_activity
+    where application_name = ${app} and pid <> pg_backend_pid()
+  `;
+  return rows.length;
+}
+
+/** Resolves once a connection of `app` runs a statement that starts with `prefix`. */
+async function running(app: string, prefix: string): Promise<void> {
+  for (;;) {
+    const [row] = await sql`
+      select 1 from pg_stat_activity
+      where application_name = ${app} and state = 'active' and query like ${`${prefix}%`}
+    `;
+    if (row) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+// postgres.js 3.4.9 loses track of reserved connections the server ends (porsager/postgres#1195,
+// #1199); the patch in ../patches fixes both, and these pin it down on a pool of one connection.
+describe("pipelinedTransaction when the server ends its connection", () => {
+  it("when the connection dies inside the transaction, then it fails, and the pool's next query runs on a new connection", async () => {
+    const app = `platform-db-${process.pid}-dies`;
+    const one = createSql(`${server}/postgres`, { max: 1, applicationName: app });
+    try {
+      const failed = pipelinedTransaction(one, async ({ tx }) => {
+        await tx`insert into ${tx(table)} values (${50})`;
+        await tx`select pg_sleep(30)`;
+      });
+      failed.catch(() => {});
+      await running(app, "select pg_sleep");
+      expect(await terminate(app)).toBe(1);
+      await expect(failed).rejects.toMatchObject({ code: "CONNECTION_CLOSED" });
+      const [row] = await one`select count(*)::int as n from ${one(table)} where n = 50`;
+      expect(row!.n).toBe(0);
+    } finally {
+      await one.end({ timeout: 5 });
+    }
+  });
+
+  it("when the connection it waits for dies, then it gets the next connection and commits", async () => {
+    const app = `platform-db-${process.pid}-waits`;
+    const one = createSql(`${server}/postgres`, { max: 1, applicationName: app });
+    try {
+      const sleeping = one`select pg_sleep(30)`.execute();
+      sleeping.catch(() => {});
+      await running(app, "select pg_sleep");
+      const waiting = pipelinedTransaction(one, async ({ tx }) => {
+        await tx`insert into ${tx(table)} values (${51})`;
+      });
+      expect(await terminate(app)).toBe(1);
+      await expect(sleeping).rejects.toMatchObject({ code: "CONNECTION_CLOSED" });
+      await waiting;
+      const [row] = await one`select count(*)::int as n from ${one(table)} where n = 51`;
+      expect(row!.n).toBe(1);
+    } finally {
+      await one.end({ timeout: 5 });
+    }
+  });
+});
+
 const socketDir = "/var/run/postgresql";
 describe("a Unix socket in the URL", () => {
   it("when the URL names a socket directory in host=, then the pool connects through it", async () => {
