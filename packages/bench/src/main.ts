@@ -13,6 +13,7 @@ import { measureReadPath } from "./baselines/read-path.js";
 import { loadConfig } from "./config.js";
 import { findSustainableRate, judgeStep, rateSteps } from "./load/rate-plan.js";
 import { summariseDirectory } from "./profile/summarise.js";
+import { stackGrouping, startCpuUsage } from "./report/cpu-usage.js";
 import { startDbWaitSampler } from "./report/db-wait-sampler.js";
 import { kafkaVersion, machineInfo, postgresInfo } from "./report/machine.js";
 import { renderMarkdown } from "./report/markdown.js";
@@ -96,6 +97,7 @@ async function main() {
     sustainableRate: 0,
     sustained: undefined,
     rss: { idle: {}, sustained: undefined },
+    cpu: undefined,
     profile: undefined,
     targets: [],
     files: { latencyChart: "latency.svg", throughputChart: "throughput.svg", stepsChart: "steps.svg" },
@@ -182,7 +184,9 @@ async function main() {
   progress.say(`sustained run: ${sustainRate}/s for ${cfg.sustainSeconds} s`);
   const sampler = startRssSampler(pids);
   const waits = Object.keys(databases).length ? startDbWaitSampler(pgServerUrl(), databases) : undefined;
+  const cpu = startCpuUsage(stackGrouping(pids));
   const sustained = await runStep("sustained", sustainRate, cfg.sustainSeconds);
+  report.cpu = cpu.stop();
   const rss = sampler.stop();
   report.memory = await readMemoryBreakdown(httpPorts);
   report.dbActivity = await waits?.stop();

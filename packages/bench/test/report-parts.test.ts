@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { runOpenLoop } from "../src/load/open-loop.js";
 import { type CpuProfile, ownerOf, summariseProfile } from "../src/profile/summarise.js";
+import {
+  cpuBetween,
+  cpuShares,
+  parseProcStat,
+  stackGrouping,
+  startCpuUsage,
+} from "../src/report/cpu-usage.js";
 import { lineChart, niceCeil } from "../src/report/svg-chart.js";
 
 describe("open loop", () => {
@@ -116,5 +123,65 @@ describe("memory metrics", () => {
       ].join("\n"),
     );
     expect(m).toEqual({ rssMb: 150, heapUsedMb: 50, heapTotalMb: 60, externalMb: 10 });
+  });
+});
+
+describe("CPU as the kernel counts it", () => {
+  it("when a process name holds spaces and parentheses, then its times are still read from the right fields", () => {
+    // pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime
+    const stat = parseProcStat(7, "7 (a) b (c)) S 1 7 7 0 -1 4194560 10 0 0 0 250 50 1200 300 20 0 1 0");
+    expect(stat).toEqual({
+      pid: 7,
+      comm: "a) b (c)",
+      ppid: 1,
+      cpuSeconds: 3,
+      systemSeconds: 0.5,
+      reapedSeconds: 15,
+      reapedSystemSeconds: 3,
+    });
+  });
+
+  it("when a backend ends within the window, then its time there counts through its parent, without what it ran before", () => {
+    const proc = (pid: number, cpuSeconds: number, reapedSeconds = 0) => ({
+      pid,
+      comm: "postgres",
+      ppid: 1,
+      cpuSeconds,
+      systemSeconds: cpuSeconds / 2,
+      reapedSeconds,
+      reapedSystemSeconds: reapedSeconds / 2,
+      group: "PostgreSQL",
+    });
+    const machine = (busy: number) => ({ busy, steal: 1, idle: 0 });
+    const before = {
+      machine: machine(10),
+      procs: new Map([proc(1, 5, 20), proc(2, 3)].map((p) => [p.pid, p])),
+    };
+    // Backend 2 ran 1 s more and ended (reaped: 4 s in all); backend 3 started and ran 2 s.
+    const after = {
+      machine: machine(16),
+      procs: new Map([proc(1, 6, 24), proc(3, 2)].map((p) => [p.pid, p])),
+    };
+    const cpu = cpuBetween(before, after, 2);
+    expect(cpu.groups).toEqual({ PostgreSQL: { seconds: 1 + 2 + 1, systemSeconds: 2 } });
+    const shares = cpuShares(cpu, 4);
+    expect(shares.map((s) => [s.group, s.seconds, s.cores, s.msPerSaga])).toEqual([
+      ["PostgreSQL", 4, 2, 1000],
+      ["the rest of the machine", 2, 1, 500],
+      ["steal (the hypervisor ran other guests)", 0, 0, 0],
+    ]);
+  });
+
+  it("when this process burns CPU in the window, then it is counted as the bench's, within the wall time", () => {
+    const usage = startCpuUsage(stackGrouping({}));
+    const until = process.cpuUsage().user + 200_000;
+    let x = 0;
+    while (process.cpuUsage().user < until) x += Math.sqrt(x + 1);
+    const cpu = usage.stop();
+    const bench = cpu.groups["bench (load generator and its consumer)"]!.seconds;
+    expect(x).toBeGreaterThan(0);
+    expect(bench).toBeGreaterThanOrEqual(0.15);
+    expect(bench).toBeLessThanOrEqual(cpu.wallSeconds * 2 + 0.02);
+    expect(cpu.machine.busy).toBeGreaterThanOrEqual(bench - 0.02);
   });
 });

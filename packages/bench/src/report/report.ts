@@ -4,6 +4,7 @@ import type { BenchConfig } from "../config.js";
 import type { Verdict } from "../load/rate-plan.js";
 import type { ProfileSummary } from "../profile/summarise.js";
 import type { SagaStepResult } from "../saga/saga-load.js";
+import type { CpuUsage } from "./cpu-usage.js";
 import type { WaitSample } from "./db-wait-sampler.js";
 import type { MachineInfo } from "./machine.js";
 import type { MemoryBreakdown } from "./memory-breakdown.js";
@@ -49,6 +50,8 @@ export interface BenchReport {
   /** Heap and external memory of each service at the end of the sustained run (its /metrics). */
   memory: Record<string, MemoryBreakdown> | undefined;
   rss: { idle: Record<string, number | undefined>; sustained: Record<string, RssSummary> | undefined };
+  /** CPU each part of the machine ran during the sustained run, as the kernel counts it. */
+  cpu: CpuUsage | undefined;
   profile:
     | {
         rate: number;

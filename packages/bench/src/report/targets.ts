@@ -1,3 +1,4 @@
+import { cpuShares } from "./cpu-usage.js";
 import type { BenchReport, Target } from "./report.js";
 import { isFailed } from "./report.js";
 
@@ -13,7 +14,28 @@ function stepLimit(r: BenchReport): string {
   return `at ${failed.rate}/s: ${failed.verdict.reasons.join("; ")}; ${load}`;
 }
 
+/** Where the CPU went in the sustained run, per saga, as the kernel counts it. */
+function cpuLimit(r: BenchReport): string {
+  const s = r.sustained;
+  if (!r.cpu || !s) return "";
+  const sagas = s.paid + s.cancelled;
+  const shares = cpuShares(r.cpu, sagas);
+  const perSaga = shares.slice(0, -1).reduce((sum, x) => sum + x.msPerSaga, 0);
+  const cores = r.machine.atStart.cores;
+  const top = shares
+    .slice(0, -2)
+    .filter((x) => x.msPerSaga >= 1)
+    .map((x) => `${x.group.split(" (")[0]} ${x.msPerSaga.toFixed(0)}`)
+    .join(", ");
+  return (
+    `; CPU counted by the kernel in the sustained run: ${perSaga.toFixed(0)} ms per saga (${top}), ` +
+    `so ${cores} cores carry at most ~${((cores * 1000) / perSaga).toFixed(0)} sagas/s; ` +
+    `steal ${((r.cpu.machine.steal / r.cpu.wallSeconds) * 100).toFixed(0)}% of a core`
+  );
+}
+
 function busiest(r: BenchReport): string {
+  if (r.cpu && r.sustained) return cpuLimit(r);
   const p = r.profile;
   if (!p || isFailed(p) || "skipped" in p) return "";
   const shares = Object.entries(p.services)
