@@ -133,6 +133,7 @@ async function main() {
         `consumers still ${left < 0 ? "unreadable" : `${left} messages behind`}; ${label} starts anyway`,
       );
     }
+    const cpu = startCpuUsage(stackGrouping(pids));
     const result = await session.load.runStep({
       label,
       rate,
@@ -141,7 +142,7 @@ async function main() {
       drainMs: cfg.drainSeconds * 1000,
     });
     progress.say(describe(result));
-    return result;
+    return { ...result, cpu: cpu.stop() };
   };
   if (cfg.warmupSeconds > 0) {
     progress.say(`warm-up: ${steps[0]}/s for ${cfg.warmupSeconds} s (not judged)`);
@@ -184,9 +185,8 @@ async function main() {
   progress.say(`sustained run: ${sustainRate}/s for ${cfg.sustainSeconds} s`);
   const sampler = startRssSampler(pids);
   const waits = Object.keys(databases).length ? startDbWaitSampler(pgServerUrl(), databases) : undefined;
-  const cpu = startCpuUsage(stackGrouping(pids));
   const sustained = await runStep("sustained", sustainRate, cfg.sustainSeconds);
-  report.cpu = cpu.stop();
+  report.cpu = sustained.cpu;
   const rss = sampler.stop();
   report.memory = await readMemoryBreakdown(httpPorts);
   report.dbActivity = await waits?.stop();

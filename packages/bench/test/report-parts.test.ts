@@ -172,6 +172,21 @@ describe("CPU as the kernel counts it", () => {
     ]);
   });
 
+  it("when processes outside the stack ran, then the busy ones are named and the others fold into the rest", () => {
+    const g = (seconds: number) => ({ seconds, systemSeconds: 0 });
+    const cpu = {
+      wallSeconds: 100,
+      groups: { order: g(20), "other: backup": g(5), "other: cron": g(0.5) },
+      machine: { busy: 30, steal: 2, idle: 168 },
+    };
+    expect(cpuShares(cpu, 10).map((x) => [x.group, x.seconds])).toEqual([
+      ["order", 20],
+      ["other: backup", 5],
+      ["the rest of the machine", 5],
+      ["steal (the hypervisor ran other guests)", 2],
+    ]);
+  });
+
   it("when this process burns CPU in the window, then it is counted as the bench's, within the wall time", () => {
     const usage = startCpuUsage(stackGrouping({}));
     const until = process.cpuUsage().user + 200_000;

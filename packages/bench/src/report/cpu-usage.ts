@@ -62,7 +62,10 @@ export function parseMachineTimes(procStat: string): MachineTimes {
   };
 }
 
-/** Which group a process belongs to; undefined leaves it out. */
+/** Prefix of the group of a process that no grouping claims: its command name follows. */
+export const OTHER = "other: ";
+
+/** Which group a process belongs to; undefined puts it under `OTHER` and its command name. */
 export type Grouping = (p: ProcStat, cmdline: () => string) => string | undefined;
 
 /** The bench's own stack: its services by pid, this process, and the servers they use. */
@@ -92,8 +95,10 @@ function snapshot(grouping: Grouping): Snapshot {
     if (!Number.isInteger(pid)) continue;
     try {
       const stat = parseProcStat(pid, readFileSync(`/proc/${pid}/stat`, "utf8"));
-      const group = grouping(stat, () => readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " "));
-      if (group) procs.set(pid, { ...stat, group });
+      const group =
+        grouping(stat, () => readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ")) ??
+        `${OTHER}${stat.comm}`;
+      procs.set(pid, { ...stat, group });
     } catch {
       // The process ended while the list was read.
     }
@@ -175,9 +180,11 @@ export function cpuShares(cpu: CpuUsage, sagas: number): CpuShare[] {
     cores: seconds / cpu.wallSeconds,
     msPerSaga: sagas > 0 ? (seconds * 1000) / sagas : Number.NaN,
   });
-  const named = Object.entries(cpu.groups)
+  const all = Object.entries(cpu.groups)
     .map(([g, s]) => share(g, s.seconds, s.systemSeconds))
     .sort((a, b) => b.seconds - a.seconds);
+  // Processes outside the stack are named when they ran at least 1% of a core.
+  const named = all.filter((x) => !x.group.startsWith(OTHER) || x.cores >= 0.01);
   const counted = named.reduce((sum, s) => sum + s.seconds, 0);
   return [
     ...named,

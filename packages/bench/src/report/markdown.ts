@@ -2,7 +2,7 @@ import type { ProfileSummary } from "../profile/summarise.js";
 import type { SagaStepResult } from "../saga/saga-load.js";
 import type { LatencySummary } from "../stats/percentiles.js";
 import { cpuShares } from "./cpu-usage.js";
-import { type BenchReport, isFailed } from "./report.js";
+import { type BenchReport, isFailed, type StepReport } from "./report.js";
 
 const f = (v: number | null | undefined, d = 0) =>
   v === null || v === undefined || !Number.isFinite(v) ? "n/a" : v.toFixed(d);
@@ -35,6 +35,12 @@ export function profileSummaryMarkdown(title: string, p: ProfileSummary): string
         .join(", "),
     "",
   ].join("\n");
+}
+
+/** CPU the whole machine ran per saga finished in a step (load generator, brokers and databases included). */
+function machineMsPerSaga(s: StepReport): number {
+  const sagas = s.paid + s.cancelled;
+  return s.cpu && sagas > 0 ? (s.cpu.machine.busy * 1000) / sagas : Number.NaN;
 }
 
 function errorsOf(s: SagaStepResult): string {
@@ -111,6 +117,7 @@ export function renderMarkdown(r: BenchReport): string {
         "PAID p99",
         "accept p99",
         "gen. late p99",
+        "CPU ms per saga",
         "verdict",
       ],
       r.steps.map((s) => [
@@ -127,9 +134,12 @@ export function renderMarkdown(r: BenchReport): string {
         f(s.paidLatencyMs.p99, 1),
         f(s.acceptMs.p99, 1),
         f(s.generatorLatenessMs.p99, 1),
+        f(machineMsPerSaga(s), 0),
         s.verdict.sustainable ? "ok" : s.verdict.reasons.join("; "),
       ]),
     ),
+    "",
+    "CPU ms per saga: what the whole machine ran (user and system time as the kernel counts it; the load generator, Kafka, PostgreSQL and Redis included) during the step and its drain wait, divided by the sagas that finished.",
     "",
     `**Highest sustainable rate: ${r.sustainableRate}/s.**`,
     "",
@@ -138,7 +148,7 @@ export function renderMarkdown(r: BenchReport): string {
           `Capacity probe (p99 limit lifted, completions and errors still judged): ${r.capacity.steps
             .map(
               (s) =>
-                `${s.rate}/s -> ${f(s.completedPerSecond, 1)} completed/s, p99 ${f(s.latencyMs.p99)} ms${s.verdict.sustainable ? "" : ` (${s.verdict.reasons.join("; ")})`}`,
+                `${s.rate}/s -> ${f(s.completedPerSecond, 1)} completed/s, p99 ${f(s.latencyMs.p99)} ms, ${f(machineMsPerSaga(s))} ms CPU per saga${s.verdict.sustainable ? "" : ` (${s.verdict.reasons.join("; ")})`}`,
             )
             .join("; ")}. **The saga keeps up with ${r.capacity.rate}/s when latency is not judged.**`,
           "",

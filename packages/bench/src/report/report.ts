@@ -12,6 +12,9 @@ import type { RssSummary } from "./rss-sampler.js";
 
 export type Failed = { error: string };
 
+/** One run at a fixed rate, judged, with the CPU the machine spent on it (absent in older reports). */
+export type StepReport = SagaStepResult & { verdict: Verdict; cpu?: CpuUsage };
+
 export interface Target {
   name: string;
   target: string;
@@ -37,11 +40,11 @@ export interface BenchReport {
   readPath: ReadPathResult | Failed | undefined;
   database: PgbenchResult | Failed | undefined;
   /** The same script without its pg_notify calls. */
-  steps: (SagaStepResult & { verdict: Verdict })[];
+  steps: StepReport[];
   sustainableRate: number;
   /** Highest rate the saga kept up with when only completions and errors counted (p99 ignored). */
-  capacity: { rate: number; steps: (SagaStepResult & { verdict: Verdict })[] } | undefined;
-  sustained: (SagaStepResult & { verdict: Verdict }) | undefined;
+  capacity: { rate: number; steps: StepReport[] } | undefined;
+  sustained: StepReport | undefined;
   /** What the services' database connections were doing during the sustained run. */
   dbActivity: WaitSample[] | undefined;
   dbActivityFailures: { failures: number; lastError: string } | undefined;
