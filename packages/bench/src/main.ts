@@ -97,7 +97,6 @@ async function main() {
     sustainableRate: 0,
     sustained: undefined,
     rss: { idle: {}, sustained: undefined },
-    cpu: undefined,
     profile: undefined,
     targets: [],
     files: { latencyChart: "latency.svg", throughputChart: "throughput.svg", stepsChart: "steps.svg" },
@@ -186,7 +185,6 @@ async function main() {
   const sampler = startRssSampler(pids);
   const waits = Object.keys(databases).length ? startDbWaitSampler(pgServerUrl(), databases) : undefined;
   const sustained = await runStep("sustained", sustainRate, cfg.sustainSeconds);
-  report.cpu = sustained.cpu;
   const rss = sampler.stop();
   report.memory = await readMemoryBreakdown(httpPorts);
   report.dbActivity = await waits?.stop();

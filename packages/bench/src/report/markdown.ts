@@ -302,17 +302,18 @@ export function renderMarkdown(r: BenchReport): string {
   );
 
   out.push("## CPU during the sustained run", "");
-  if (!r.cpu || !r.sustained) out.push("Not measured.", "");
+  const cpu = r.sustained?.cpu;
+  if (!r.sustained || !cpu) out.push("Not measured.", "");
   else {
     const sagas = r.sustained.paid + r.sustained.cancelled;
     out.push(
       `User and system time as the kernel counts it (/proc), over the sustained run and its drain wait ` +
-        `(${f(r.cpu.wallSeconds, 1)} s, ${sagas} sagas finished); a thread waiting for a core is not counted. ` +
-        `The machine was busy ${f(r.cpu.machine.busy / r.cpu.wallSeconds, 2)} of its ${r.machine.atStart.cores} cores on average.`,
+        `(${f(cpu.wallSeconds, 1)} s, ${sagas} sagas finished); a thread waiting for a core is not counted. ` +
+        `The machine was busy ${f(cpu.machine.busy / cpu.wallSeconds, 2)} of its ${r.machine.atStart.cores} cores on average.`,
       "",
       table(
         ["part", "CPU s", "of it in the kernel", "cores busy", "ms per saga"],
-        cpuShares(r.cpu, sagas).map((x) => [
+        cpuShares(cpu, sagas).map((x) => [
           x.group,
           f(x.seconds, 2),
           x.systemSeconds === undefined || x.seconds === 0 ? "-" : pct(x.systemSeconds / x.seconds),

@@ -53,8 +53,6 @@ export interface BenchReport {
   /** Heap and external memory of each service at the end of the sustained run (its /metrics). */
   memory: Record<string, MemoryBreakdown> | undefined;
   rss: { idle: Record<string, number | undefined>; sustained: Record<string, RssSummary> | undefined };
-  /** CPU each part of the machine ran during the sustained run, as the kernel counts it. */
-  cpu: CpuUsage | undefined;
   profile:
     | {
         rate: number;

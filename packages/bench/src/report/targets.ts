@@ -17,9 +17,9 @@ function stepLimit(r: BenchReport): string {
 /** Where the CPU went in the sustained run, per saga, as the kernel counts it. */
 function cpuLimit(r: BenchReport): string {
   const s = r.sustained;
-  if (!r.cpu || !s) return "";
+  if (!s?.cpu) return "";
   const sagas = s.paid + s.cancelled;
-  const shares = cpuShares(r.cpu, sagas);
+  const shares = cpuShares(s.cpu, sagas);
   const perSaga = shares.slice(0, -1).reduce((sum, x) => sum + x.msPerSaga, 0);
   const top = shares
     .slice(0, -2)
@@ -30,12 +30,12 @@ function cpuLimit(r: BenchReport): string {
   // as the rate rises, so the cost per saga falls.
   return (
     `; CPU counted by the kernel in the sustained run at ${s.rate}/s: ${perSaga.toFixed(0)} ms per saga (${top}); ` +
-    `steal ${((r.cpu.machine.steal / r.cpu.wallSeconds) * 100).toFixed(0)}% of a core`
+    `steal ${((s.cpu.machine.steal / s.cpu.wallSeconds) * 100).toFixed(0)}% of a core`
   );
 }
 
 function busiest(r: BenchReport): string {
-  if (r.cpu && r.sustained) return cpuLimit(r);
+  if (r.sustained?.cpu) return cpuLimit(r);
   const p = r.profile;
   if (!p || isFailed(p) || "skipped" in p) return "";
   const shares = Object.entries(p.services)
