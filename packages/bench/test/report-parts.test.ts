@@ -133,7 +133,6 @@ describe("CPU as the kernel counts it", () => {
     expect(stat).toEqual({
       pid: 7,
       comm: "a) b (c)",
-      ppid: 1,
       cpuSeconds: 3,
       systemSeconds: 0.5,
       reapedSeconds: 15,
@@ -145,7 +144,6 @@ describe("CPU as the kernel counts it", () => {
     const proc = (pid: number, cpuSeconds: number, reapedSeconds = 0) => ({
       pid,
       comm: "postgres",
-      ppid: 1,
       cpuSeconds,
       systemSeconds: cpuSeconds / 2,
       reapedSeconds,

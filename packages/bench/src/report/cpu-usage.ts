@@ -12,7 +12,6 @@ const TICKS_PER_SECOND = 100;
 export interface ProcStat {
   pid: number;
   comm: string;
-  ppid: number;
   /** User and system time of all its threads, seconds. */
   cpuSeconds: number;
   /** Of that, system time: the kernel working for it (system calls: sockets, files). */
@@ -32,7 +31,6 @@ export function parseProcStat(pid: number, line: string): ProcStat {
   return {
     pid,
     comm: line.slice(open + 1, close),
-    ppid: n(4),
     cpuSeconds: (n(14) + n(15)) / TICKS_PER_SECOND,
     systemSeconds: n(15) / TICKS_PER_SECOND,
     reapedSeconds: (n(16) + n(17)) / TICKS_PER_SECOND,
@@ -119,25 +117,10 @@ export interface CpuUsage {
  * (PostgreSQL's postmaster reaps its backends), less what it had run before the window.
  */
 export function cpuBetween(a: Snapshot, b: Snapshot, wallSeconds: number): CpuUsage {
+  const total = secondsPerGroup(a, b, "cpuSeconds", "reapedSeconds");
+  const system = secondsPerGroup(a, b, "systemSeconds", "reapedSystemSeconds");
   const groups: CpuUsage["groups"] = {};
-  for (const part of ["cpuSeconds", "systemSeconds"] as const) {
-    const reapedPart = part === "cpuSeconds" ? "reapedSeconds" : "reapedSystemSeconds";
-    const live = new Map<string, number>();
-    const reaped = new Map<string, number>();
-    const endedBefore = new Map<string, number>();
-    const add = (m: Map<string, number>, k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v);
-    for (const [pid, end] of b.procs) {
-      const start = a.procs.get(pid);
-      add(live, end.group, end[part] - (start?.[part] ?? 0));
-      add(reaped, end.group, end[reapedPart] - (start?.[reapedPart] ?? 0));
-    }
-    for (const [pid, start] of a.procs) if (!b.procs.has(pid)) add(endedBefore, start.group, start[part]);
-    for (const group of new Set([...live.keys(), ...endedBefore.keys()])) {
-      const ended = Math.max(0, (reaped.get(group) ?? 0) - (endedBefore.get(group) ?? 0));
-      groups[group] ??= { seconds: 0, systemSeconds: 0 };
-      groups[group][part === "cpuSeconds" ? "seconds" : "systemSeconds"] = (live.get(group) ?? 0) + ended;
-    }
-  }
+  for (const [group, seconds] of total) groups[group] = { seconds, systemSeconds: system.get(group) ?? 0 };
   return {
     wallSeconds,
     groups,
@@ -147,6 +130,31 @@ export function cpuBetween(a: Snapshot, b: Snapshot, wallSeconds: number): CpuUs
       idle: b.machine.idle - a.machine.idle,
     },
   };
+}
+
+/** One of the times (all, or system only) per group, counted as `cpuBetween` describes. */
+function secondsPerGroup(
+  a: Snapshot,
+  b: Snapshot,
+  own: "cpuSeconds" | "systemSeconds",
+  reapedTime: "reapedSeconds" | "reapedSystemSeconds",
+): Map<string, number> {
+  const live = new Map<string, number>();
+  const reaped = new Map<string, number>();
+  const endedBefore = new Map<string, number>();
+  const add = (m: Map<string, number>, k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v);
+  for (const [pid, end] of b.procs) {
+    const start = a.procs.get(pid);
+    add(live, end.group, end[own] - (start?.[own] ?? 0));
+    add(reaped, end.group, end[reapedTime] - (start?.[reapedTime] ?? 0));
+  }
+  for (const [pid, start] of a.procs) if (!b.procs.has(pid)) add(endedBefore, start.group, start[own]);
+  const out = new Map<string, number>();
+  for (const group of new Set([...live.keys(), ...endedBefore.keys()])) {
+    const ended = Math.max(0, (reaped.get(group) ?? 0) - (endedBefore.get(group) ?? 0));
+    out.set(group, (live.get(group) ?? 0) + ended);
+  }
+  return out;
 }
 
 /** Starts counting now; `stop` returns what each group ran since. */

@@ -2,7 +2,7 @@ import type { ProfileSummary } from "../profile/summarise.js";
 import type { SagaStepResult } from "../saga/saga-load.js";
 import type { LatencySummary } from "../stats/percentiles.js";
 import { cpuShares } from "./cpu-usage.js";
-import { type BenchReport, isFailed, type StepReport } from "./report.js";
+import { type BenchReport, isFailed, machineMsPerSaga, sagasFinished } from "./report.js";
 
 const f = (v: number | null | undefined, d = 0) =>
   v === null || v === undefined || !Number.isFinite(v) ? "n/a" : v.toFixed(d);
@@ -35,12 +35,6 @@ export function profileSummaryMarkdown(title: string, p: ProfileSummary): string
         .join(", "),
     "",
   ].join("\n");
-}
-
-/** CPU the whole machine ran per saga finished in a step (load generator, brokers and databases included). */
-function machineMsPerSaga(s: StepReport): number {
-  const sagas = s.paid + s.cancelled;
-  return s.cpu && sagas > 0 ? (s.cpu.machine.busy * 1000) / sagas : Number.NaN;
 }
 
 function errorsOf(s: SagaStepResult): string {
@@ -305,7 +299,7 @@ export function renderMarkdown(r: BenchReport): string {
   const cpu = r.sustained?.cpu;
   if (!r.sustained || !cpu) out.push("Not measured.", "");
   else {
-    const sagas = r.sustained.paid + r.sustained.cancelled;
+    const sagas = sagasFinished(r.sustained);
     out.push(
       `User and system time as the kernel counts it (/proc), over the sustained run and its drain wait ` +
         `(${f(cpu.wallSeconds, 1)} s, ${sagas} sagas finished); a thread waiting for a core is not counted. ` +

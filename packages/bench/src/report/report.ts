@@ -15,6 +15,15 @@ export type Failed = { error: string };
 /** One run at a fixed rate, judged, with the CPU the machine spent on it (absent in older reports). */
 export type StepReport = SagaStepResult & { verdict: Verdict; cpu?: CpuUsage };
 
+/** Sagas that reached a terminal state in a step. */
+export const sagasFinished = (s: SagaStepResult) => s.paid + s.cancelled;
+
+/** CPU the whole machine ran per saga finished in a step (load generator, brokers and databases included). */
+export function machineMsPerSaga(s: StepReport): number {
+  const sagas = sagasFinished(s);
+  return s.cpu && sagas > 0 ? (s.cpu.machine.busy * 1000) / sagas : Number.NaN;
+}
+
 export interface Target {
   name: string;
   target: string;

@@ -1,6 +1,6 @@
 import { cpuShares } from "./cpu-usage.js";
 import type { BenchReport, Target } from "./report.js";
-import { isFailed } from "./report.js";
+import { isFailed, machineMsPerSaga, sagasFinished } from "./report.js";
 
 const RSS_LIMIT_MB = 150;
 const fmt = (v: number | null | undefined, d = 0) =>
@@ -18,10 +18,7 @@ function stepLimit(r: BenchReport): string {
 function cpuLimit(r: BenchReport): string {
   const s = r.sustained;
   if (!s?.cpu) return "";
-  const sagas = s.paid + s.cancelled;
-  const shares = cpuShares(s.cpu, sagas);
-  const perSaga = shares.slice(0, -1).reduce((sum, x) => sum + x.msPerSaga, 0);
-  const top = shares
+  const top = cpuShares(s.cpu, sagasFinished(s))
     .slice(0, -2)
     .filter((x) => x.msPerSaga >= 1)
     .map((x) => `${x.group.split(" (")[0]} ${x.msPerSaga.toFixed(0)}`)
@@ -29,7 +26,7 @@ function cpuLimit(r: BenchReport): string {
   // No bound on the rate follows from it: relay rounds and Kafka fetches carry more events each
   // as the rate rises, so the cost per saga falls.
   return (
-    `; CPU counted by the kernel in the sustained run at ${s.rate}/s: ${perSaga.toFixed(0)} ms per saga (${top}); ` +
+    `; CPU counted by the kernel in the sustained run at ${s.rate}/s: ${machineMsPerSaga(s).toFixed(0)} ms per saga (${top}); ` +
     `steal ${((s.cpu.machine.steal / s.cpu.wallSeconds) * 100).toFixed(0)}% of a core`
   );
 }
