@@ -13,6 +13,9 @@ RUN_DIR="${RUN_DIR:-$ROOT/.run}"
 mkdir -p "$RUN_DIR/pids" "$RUN_DIR/logs"
 PG_URL="${PG_URL:-postgres://postgres@127.0.0.1:5432}"
 READY_TIMEOUT="${READY_TIMEOUT:-90}"
+# V8's young generation held to two 8 MB semi-spaces (16 MB by default): 16 MB less RSS per
+# service, as in the image (deploy/Dockerfile) and the tests' stack (SERVICE_NODE_OPTIONS).
+export NODE_OPTIONS="${NODE_OPTIONS---max-semi-space-size=8}"
 
 # Backends first, the gateway last (its readiness needs the others).
 SERVICES=(auth product order payment notification gateway)

@@ -1,3 +1,6 @@
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { createLifecycle } from "../src/lifecycle.js";
 import { createLogger } from "../src/logger.js";
@@ -43,5 +46,35 @@ describe("openDatabase", () => {
       release();
       await holding;
     }
+  });
+});
+
+describe("limitHeapGrowth", () => {
+  // A fresh process each: V8's heap and flags belong to the process. About 20 MB stays alive while
+  // short-lived batches die in the old generation, as a busy service's garbage does.
+  const runtimeJs = fileURLToPath(new URL("../dist/runtime.js", import.meta.url));
+  async function oldSpacePeakMb(percent: number): Promise<number> {
+    const script = `
+      import { getHeapSpaceStatistics } from "node:v8";
+      import { limitHeapGrowth } from ${JSON.stringify(runtimeJs)};
+      limitHeapGrowth(${percent});
+      const live = Array.from({ length: 200000 }, (_, i) => ({ i, s: "live" + i }));
+      const recent = [];
+      let peak = 0;
+      for (let r = 0; r < 300; r++) {
+        recent[r % 8] = Array.from({ length: 20000 }, (_, i) => ({ i, s: "garbage" + i }));
+        peak = Math.max(peak, getHeapSpaceStatistics().find((s) => s.space_name === "old_space").space_size);
+      }
+      console.log(live.length && peak / 2 ** 20);
+    `;
+    const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script]);
+    return Number(stdout);
+  }
+
+  it("when the growth is limited, then the old generation peaks far below where V8's own factor lets it go", async () => {
+    const own = await oldSpacePeakMb(0);
+    const limited = await oldSpacePeakMb(50);
+    expect(limited).toBeGreaterThan(20);
+    expect(limited).toBeLessThan(own * 0.7);
   });
 });

@@ -12,6 +12,13 @@ const BACKENDS = SERVICE_NAMES.filter((s) => s !== "gateway");
 
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
+/**
+ * NODE_OPTIONS of every service, as `make up` (deploy/local/stack.sh) and the image
+ * (deploy/Dockerfile) set it: V8's young generation grows to two 16 MB semi-spaces by default, and
+ * a service keeps them for good; two of 8 MB take 16 MB less of its RSS.
+ */
+export const SERVICE_NODE_OPTIONS = "--max-semi-space-size=8";
+
 export interface StackOptions {
   /** Extra environment for every service. */
   env?: Record<string, string>;
@@ -104,6 +111,7 @@ export async function startStack(opts: StackOptions = {}) {
 
   const common: Record<string, string> = {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
+    NODE_OPTIONS: SERVICE_NODE_OPTIONS,
     LOG_LEVEL: "info",
     KAFKA_BROKERS: kafkaBrokers().join(","),
     KAFKA_TOPIC_PREFIX: topicPrefix,

@@ -1,6 +1,13 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { benchSocketDir, SERVICE_NAMES, type ServiceName, startStack, throughSocket } from "@shop/testkit";
+import {
+  benchSocketDir,
+  SERVICE_NAMES,
+  SERVICE_NODE_OPTIONS,
+  type ServiceName,
+  startStack,
+  throughSocket,
+} from "@shop/testkit";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
 const PROFILE_PRELOAD = fileURLToPath(new URL("../profile/cpu-profile-preload.js", import.meta.url));
@@ -10,8 +17,8 @@ export const BENCH_ENV: Record<string, string> = {
   LOG_LEVEL: "warn",
   RATE_LIMIT_MAX: "100000000",
   LOGIN_RATE_LIMIT_MAX: "100000",
-  // Node flags for every service, to compare settings (e.g. "--max-semi-space-size=4").
-  ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
+  // Node flags for every service (the services' own by default), to compare settings.
+  NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? SERVICE_NODE_OPTIONS,
 };
 /**
  * Flags for every service's `node` (BENCH_NODE_ARGS, space-separated): the V8 flags that
@@ -38,7 +45,7 @@ export async function startBenchStack(profileDir?: string) {
     if (profileDir) {
       mkdirSync(`${profileDir}/${name}`, { recursive: true });
       // Node 20 refuses --cpu-prof in NODE_OPTIONS; the preload does the same through the inspector.
-      env.NODE_OPTIONS = `${BENCH_ENV.NODE_OPTIONS ?? ""} --import=${PROFILE_PRELOAD}`.trim();
+      env.NODE_OPTIONS = `${BENCH_ENV.NODE_OPTIONS} --import=${PROFILE_PRELOAD}`.trim();
       env.BENCH_CPU_PROF_DIR = `${profileDir}/${name}`;
     }
     serviceEnv[name] = env;
