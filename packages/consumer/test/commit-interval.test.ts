@@ -12,7 +12,7 @@ import {
 import { type Admin, Partitioners, type Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEventConsumer, type EventConsumer } from "../src/consumer.js";
-import { cancelled } from "./helpers.js";
+import { cancelled, effectsOf as countEffects } from "./helpers.js";
 
 // Offsets reach the broker at most once per interval; a dead letter and a stop commit at once.
 // The interval here is far longer than a test, so any commit seen within it came from those.
@@ -82,10 +82,7 @@ async function committedOffset(consumer: EventConsumer, topic: string, partition
   return offsets!.partitions.find((p) => p.partition === partition)!.offset;
 }
 
-async function effectsOf(orderId: number): Promise<number> {
-  const [row] = await sql`select count(*)::int as n from effects where order_id = ${orderId}`;
-  return row!.n;
-}
+const effectsOf = (orderId: number) => countEffects(sql, orderId);
 
 describe("offset commits", () => {
   it("when messages follow each other within the interval, then the first is committed at once and the rest when the consumer stops", async () => {

@@ -11,7 +11,7 @@ import {
 import { type Consumer, Partitioners, type Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEventConsumer, type EventConsumer } from "../src/consumer.js";
-import { cancelled } from "./helpers.js";
+import { cancelled, effectsOf as countEffects } from "./helpers.js";
 
 // The inbox table comes from the services' migrations; the payment database has one.
 const logger = createLogger({ service: "consumer-test", level: "silent" });
@@ -32,10 +32,7 @@ async function send(key: string, value: string, headers: Record<string, string> 
   await producer.send({ topic: ordersTopic, acks: -1, messages: [{ key, value, headers }] });
 }
 
-async function effectsOf(orderId: number): Promise<number> {
-  const [row] = await sql`select count(*)::int as n from effects where order_id = ${orderId}`;
-  return row!.n;
-}
+const effectsOf = (orderId: number) => countEffects(sql, orderId);
 
 beforeAll(async () => {
   db = await createTestDatabase("payment");

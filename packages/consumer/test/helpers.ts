@@ -1,4 +1,5 @@
 import { createEvent } from "@shop/events";
+import type { Sql } from "@shop/platform";
 
 /** An OrderCancelled event for `orderId`: the event the consumer tests send. */
 export function cancelled(orderId: number) {
@@ -10,4 +11,10 @@ export function cancelled(orderId: number) {
     totalCents: 100,
     currency: "USD",
   });
+}
+
+/** How many times the test handlers' `effects` table recorded `orderId`. */
+export async function effectsOf(sql: Sql, orderId: number): Promise<number> {
+  const [row] = await sql`select count(*)::int as n from effects where order_id = ${orderId}`;
+  return row!.n;
 }
