@@ -124,6 +124,22 @@ describe("memory metrics", () => {
     );
     expect(m).toEqual({ rssMb: 150, heapUsedMb: 50, heapTotalMb: 60, externalMb: 10 });
   });
+
+  it("when a process's status is read, then its RSS and the mapped files' part of it come out in MB", async () => {
+    const { parseRss, startRssSampler } = await import("../src/report/rss-sampler.js");
+    const status = [
+      "Name:\tnode",
+      "VmRSS:\t  153600 kB",
+      "RssAnon:\t  102400 kB",
+      "RssFile:\t   51200 kB",
+    ].join("\n");
+    expect(parseRss(status)).toEqual({ rssMb: 150, fileMb: 50 });
+    expect(parseRss("Name:\tgone")).toBeUndefined();
+    // This process, sampled for real: the node binary is mapped, so its file part is above zero.
+    const summary = startRssSampler({ self: process.pid }).stop().self!;
+    expect(summary.maxMb).toBeGreaterThan(summary.fileMbAtMax!);
+    expect(summary.fileMbAtMax).toBeGreaterThan(0);
+  });
 });
 
 describe("CPU as the kernel counts it", () => {

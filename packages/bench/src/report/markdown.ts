@@ -266,7 +266,8 @@ export function renderMarkdown(r: BenchReport): string {
   if (!r.settings.gatewayUrl) {
     out.push(
       "During the sustained run, on a fresh stack warmed up at that rate (the overload steps ran on another: " +
-        "a Node process keeps the memory its heap grew to).",
+        "a Node process keeps the memory its heap grew to). Mapped files (RssFile, at the maximum) are " +
+        "mostly the `node` binary: the services share those pages, yet RSS counts them in each one.",
       "",
     );
   }
@@ -277,6 +278,7 @@ export function renderMarkdown(r: BenchReport): string {
         "service",
         "after start MB",
         "sustained max MB",
+        "of it mapped files MB",
         "sustained mean MB",
         "samples",
         "at end: heap used / heap total / external MB",
@@ -285,6 +287,7 @@ export function renderMarkdown(r: BenchReport): string {
         n,
         f(idle),
         f(rss?.[n]?.maxMb),
+        f(rss?.[n]?.fileMbAtMax),
         f(rss?.[n]?.meanMb),
         rss?.[n]?.samples ?? 0,
         r.memory?.[n]

@@ -122,7 +122,15 @@ export function evaluateTargets(r: BenchReport): Target[] {
         .map(([n, v]) => `${n} ${fmt(v.maxMb)}`)
         .join(", "),
       met: over.length === 0,
-      limitedBy: over.map(([n, v]) => `${n} peaked at ${fmt(v.maxMb)} MB`).join("; "),
+      limitedBy: over
+        .map(
+          ([n, v]) =>
+            `${n} peaked at ${fmt(v.maxMb)} MB` +
+            (v.fileMbAtMax !== undefined && Number.isFinite(v.fileMbAtMax)
+              ? ` (${fmt(v.fileMbAtMax)} MB of it mapped files, the node binary's pages shared by every service)`
+              : ""),
+        )
+        .join("; "),
     });
   } else {
     targets.push({
