@@ -146,7 +146,7 @@ export const commonSettings = (service: string, httpPort: number, httpPortEnv = 
   shutdownTimeoutMs: int("SHUTDOWN_TIMEOUT_MS", "how long to drain in-flight work on SIGTERM", 10_000),
   heapGrowthPercent: int(
     "HEAP_GROWTH_PERCENT",
-    "how far V8 lets the heap grow past what its last full collection kept, in percent (0: V8's own factor, up to 300)",
+    "how far V8 lets the heap grow past what its last full collection kept, in percent (0: V8's own factor, which goes up to 300)",
     50,
     0,
     1000,
