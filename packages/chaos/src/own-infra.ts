@@ -19,10 +19,13 @@ async function portFree(port: number): Promise<boolean> {
   });
 }
 
-/** A random port p with p and p+1 free (Kafka's client and controller ports). */
+/**
+ * A random port p with p and p+1 free (Kafka's client and controller ports), below the ephemeral
+ * range (32768 and up), where no outgoing connection takes a port, and above the test stacks'.
+ */
 async function freePortPair(): Promise<number> {
   for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 9_000) * 2;
+    const port = 20_000 + Math.floor(Math.random() * 6_000) * 2;
     if ((await portFree(port)) && (await portFree(port + 1))) return port;
   }
 }

@@ -47,15 +47,29 @@ export interface RunningService {
   logFile: string;
 }
 
+/** Ports handed out by this process, so two services of a stack never get the same one. */
+const handedOut = new Set<number>();
+
+/**
+ * A free port below Linux's ephemeral range (32768 and up): a port the kernel picked with
+ * `listen(0)` is an ephemeral one, and between its release here and the service's own `listen`
+ * an outgoing connection of any process could take it as its local port (a service then failed
+ * to start with EADDRINUSE). Ports below the range are only ever taken by a `listen`.
+ */
 async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
+  for (;;) {
+    const port = 10_000 + Math.floor(Math.random() * 10_000);
+    if (handedOut.has(port)) continue;
+    const free = await new Promise<boolean>((resolve) => {
+      const srv = createServer();
+      srv.once("error", () => resolve(false));
+      srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
     });
-  });
+    if (free) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
 
 async function waitReady(
