@@ -1,23 +1,15 @@
 import { execFile } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { portFree } from "@shop/testkit";
 import { sleep } from "./random.js";
 
 const run = promisify(execFile);
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const KAFKA_SH = `${REPO_ROOT}deploy/local/kafka.sh`;
-
-async function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.once("error", () => resolve(false));
-    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
-  });
-}
 
 /**
  * A random port p with p and p+1 free (Kafka's client and controller ports), below the ephemeral

@@ -60,16 +60,20 @@ async function freePort(): Promise<number> {
   for (;;) {
     const port = 10_000 + Math.floor(Math.random() * 10_000);
     if (handedOut.has(port)) continue;
-    const free = await new Promise<boolean>((resolve) => {
-      const srv = createServer();
-      srv.once("error", () => resolve(false));
-      srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
-    });
-    if (free) {
+    if (await portFree(port)) {
       handedOut.add(port);
       return port;
     }
   }
+}
+
+/** Whether nothing listens on `port` of 127.0.0.1 (a bind there succeeds, and is undone). */
+export async function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once("error", () => resolve(false));
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
+  });
 }
 
 async function waitReady(

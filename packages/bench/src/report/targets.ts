@@ -126,7 +126,7 @@ export function evaluateTargets(r: BenchReport): Target[] {
         .map(
           ([n, v]) =>
             `${n} peaked at ${fmt(v.maxMb)} MB` +
-            (v.fileMbAtMax !== undefined && Number.isFinite(v.fileMbAtMax)
+            (Number.isFinite(v.fileMbAtMax)
               ? ` (${fmt(v.fileMbAtMax)} MB of it mapped files, the node binary's pages shared by every service)`
               : ""),
         )
