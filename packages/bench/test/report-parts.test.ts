@@ -125,6 +125,18 @@ describe("memory metrics", () => {
     expect(m).toEqual({ rssMb: 150, heapUsedMb: 50, heapTotalMb: 60, externalMb: 10 });
   });
 
+  it("when the gateway's metrics are read, then its near-cache counts come out by result; without them, nothing", async () => {
+    const { parseNearCacheCounts } = await import("../src/baselines/read-path.js");
+    const text = [
+      "# TYPE gateway_product_cache_requests_total counter",
+      'gateway_product_cache_requests_total{result="hit",service="gateway"} 1200',
+      'gateway_product_cache_requests_total{result="miss",service="gateway"} 3',
+      'gateway_product_cache_requests_total{result="bypass",service="gateway"} 0',
+    ].join("\n");
+    expect(parseNearCacheCounts(text)).toEqual({ hit: 1200, miss: 3, bypass: 0 });
+    expect(parseNearCacheCounts("process_resident_memory_bytes 1")).toBeUndefined();
+  });
+
   it("when a process's status is read, then its RSS and the mapped files' part of it come out in MB", async () => {
     const { parseRss, startRssSampler } = await import("../src/report/rss-sampler.js");
     const status = [

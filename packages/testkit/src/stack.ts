@@ -143,6 +143,7 @@ export async function startStack(opts: StackOptions = {}) {
     ADMIN_EMAIL: admin.email,
     ADMIN_PASSWORD: admin.password,
     RATE_LIMIT_KEY_PREFIX: `e2e-${runId}:`,
+    PRODUCT_CHANGES_CHANNEL: `e2e-${runId}:product-changes`,
     ...opts.env,
   };
 

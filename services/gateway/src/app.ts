@@ -4,6 +4,7 @@ import type { FastifyInstance } from "fastify";
 import type { Config } from "./config.js";
 import type { DownstreamHealth } from "./data-access/downstreams.js";
 import type { DownstreamClients } from "./data-access/grpc-clients.js";
+import { createNearCache } from "./data-access/product-near-cache.js";
 import { createResilience } from "./data-access/resilience.js";
 import { createOrderComposer } from "./domain/compose-order-views.js";
 import { authRoutes } from "./entry-points/http/auth-routes.js";
@@ -15,6 +16,7 @@ import { orderRoutes } from "./entry-points/http/order-routes.js";
 import { productRoutes } from "./entry-points/http/product-routes.js";
 import { registerRateLimits } from "./entry-points/http/rate-limits.js";
 import type { RouteDeps } from "./entry-points/http/route-deps.js";
+import type { ProductView } from "./entry-points/http/schemas/product.js";
 import { installTraceContext } from "./entry-points/http/trace-context.js";
 import { typeboxValidatorCompiler } from "./entry-points/http/validator.js";
 
@@ -30,6 +32,9 @@ export interface AppDeps {
   /** gRPC health clients behind `/readyz`; none means readiness checks Redis only. */
   health?: DownstreamHealth;
 }
+
+/** How long start-up waits for the product near cache's subscription; a Redis outage must not block it. */
+const CACHE_SUBSCRIBE_WAIT_MS = 2_000;
 
 /** The public HTTP API. Never listens: `main.ts` does. Every dependency comes in from outside. */
 export function buildApp(deps: AppDeps): FastifyInstance {
@@ -68,7 +73,28 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     notification: resilience.wrapClient("notification", deps.clients.notification),
   };
   const auth = createAuthenticator(deps.verifier);
-  const routeDeps: RouteDeps = { clients, auth, composer: createOrderComposer(clients), config };
+  const productCache =
+    config.productCacheTtlMs > 0
+      ? createNearCache<ProductView>({
+          redis: deps.redis,
+          channel: config.productChangesChannel,
+          ttlMs: config.productCacheTtlMs,
+          maxEntries: config.productCacheMaxEntries,
+          logger: deps.logger,
+          metrics: deps.metrics,
+        })
+      : undefined;
+  if (productCache) {
+    app.addHook("onReady", () => productCache.ready(CACHE_SUBSCRIBE_WAIT_MS));
+    app.addHook("onClose", async () => productCache.close());
+  }
+  const routeDeps: RouteDeps = {
+    clients,
+    auth,
+    composer: createOrderComposer(clients),
+    productCache,
+    config,
+  };
 
   // Docs and limits hook into route registration, so they go first.
   registerDocs(app);

@@ -1,3 +1,4 @@
+import { PRODUCT_CHANGES_CHANNEL } from "@shop/events";
 import {
   bool,
   type ConfigOf,
@@ -33,7 +34,12 @@ export const configSpec = {
     "trust X-Forwarded-For from a load balancer in front (client IP for rate limits)",
     false,
   ),
-  redisUrl: url("REDIS_URL", "Redis for rate limits", ["redis:", "rediss:"], "redis://127.0.0.1:6379"),
+  redisUrl: url(
+    "REDIS_URL",
+    "Redis for rate limits and product change announcements",
+    ["redis:", "rediss:"],
+    "redis://127.0.0.1:6379",
+  ),
   authGrpc: hostPort("AUTH_GRPC_ADDR", "auth service gRPC address", "127.0.0.1:50051"),
   productGrpc: hostPort("PRODUCT_GRPC_ADDR", "product service gRPC address", "127.0.0.1:50052"),
   orderGrpc: hostPort("ORDER_GRPC_ADDR", "order service gRPC address", "127.0.0.1:50053"),
@@ -92,6 +98,24 @@ export const configSpec = {
     "longest an open circuit fails fast before letting a trial call through",
     10_000,
     1,
+  ),
+  productCacheTtlMs: int(
+    "PRODUCT_CACHE_TTL_MS",
+    "longest the gateway serves a product from memory without asking the catalog; changes announced by the product service drop it sooner (0 turns the cache off)",
+    5_000,
+    0,
+    3_600_000,
+  ),
+  productCacheMaxEntries: int(
+    "PRODUCT_CACHE_MAX_ENTRIES",
+    "products the gateway keeps in memory at most (the oldest go first)",
+    10_000,
+    1,
+  ),
+  productChangesChannel: str(
+    "PRODUCT_CHANGES_CHANNEL",
+    "Redis pub/sub channel on which the product service announces product changes",
+    PRODUCT_CHANGES_CHANNEL,
   ),
   rateLimitMax: int("RATE_LIMIT_MAX", "requests per client (user id, else IP) per RATE_LIMIT_WINDOW", 600, 1),
   rateLimitWindowMs: duration(

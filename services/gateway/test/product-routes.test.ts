@@ -17,6 +17,8 @@ interface StoredProduct {
 
 // An in-memory catalog behind a real gRPC server: enough to see the gateway's mapping.
 const products = new Map<string, StoredProduct>();
+/** Catalog reads by id, to see what the gateway's near cache answered itself. */
+const reads = new Map<string, number>();
 let stub: Stub;
 let gw: TestGateway;
 
@@ -24,6 +26,7 @@ beforeAll(async () => {
   stub = await startStub({
     product: {
       GetProduct: async ({ id }) => {
+        reads.set(id, (reads.get(id) ?? 0) + 1);
         const p = products.get(id);
         if (!p) throw AppError.notFound("product not found");
         return p;
@@ -204,6 +207,43 @@ describe("products", () => {
     expect(res.statusCode).toBe(204);
     expect(res.body).toBe("");
     expect((await gw.app.inject({ url: `/api/v1/products/${p.id}` })).statusCode).toBe(404);
+  });
+
+  it("when a product is read again, then the gateway answers from memory; an admin's change through it is seen at once", async () => {
+    const p = await createProduct();
+    const first = await gw.app.inject({ url: `/api/v1/products/${p.id}` });
+    const second = await gw.app.inject({ url: `/api/v1/products/${p.id}` });
+    expect(second.statusCode).toBe(200);
+    expect(second.json()).toEqual(first.json());
+    expect(second.json()).toEqual(p);
+    // Creating it through this gateway already put it in memory.
+    expect(reads.get(p.id) ?? 0).toBe(0);
+    const metrics = await gw.metrics.metrics();
+    expect(metrics).toMatch(/gateway_product_cache_requests_total\{[^}]*result="hit"[^}]*\} [1-9]/);
+
+    const patched = await gw.app.inject({
+      method: "PATCH",
+      url: `/api/v1/products/${p.id}`,
+      headers: { authorization: await gw.bearer(`admin-${uid()}`, "admin") },
+      payload: { version: 1, name: "Renamed lamp" },
+    });
+    expect(patched.statusCode).toBe(200);
+    const after = await gw.app.inject({ url: `/api/v1/products/${p.id}` });
+    expect(after.json()).toMatchObject({ name: "Renamed lamp", version: 2 });
+    expect(reads.get(p.id) ?? 0).toBe(0);
+  });
+
+  it("when the near cache is off, then every read asks the catalog", async () => {
+    const off = await startGateway({ downstream: stub.address, env: { PRODUCT_CACHE_TTL_MS: "0" } });
+    try {
+      const p = await createProduct();
+      for (let i = 0; i < 3; i++) {
+        expect((await off.app.inject({ url: `/api/v1/products/${p.id}` })).json()).toEqual(p);
+      }
+      expect(reads.get(p.id)).toBe(3);
+    } finally {
+      await off.close();
+    }
   });
 
   it("when products are listed with a limit, then pages follow nextCursor until it is null", async () => {

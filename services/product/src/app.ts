@@ -38,7 +38,13 @@ export interface ProductDepsOptions {
   logger: Logger;
   metrics: Registry;
   outbox: EventOutbox;
-  cache: { ttlSeconds: number; fenceTtlSeconds: number; timeoutMs: number; keyPrefix?: string };
+  cache: {
+    ttlSeconds: number;
+    fenceTtlSeconds: number;
+    timeoutMs: number;
+    keyPrefix?: string;
+    changesChannel?: string;
+  };
 }
 
 /** Repositories, cache and outbox wired together for the use cases. */

@@ -1,3 +1,4 @@
+import { PRODUCT_CHANGES_CHANNEL } from "@shop/events";
 import {
   type ConfigOf,
   commonSettings,
@@ -5,6 +6,7 @@ import {
   grpcSettings,
   int,
   kafkaSettings,
+  str,
   url,
 } from "@shop/platform";
 
@@ -33,6 +35,11 @@ export const configSpec = {
     250,
     1,
     10_000,
+  ),
+  changesChannel: str(
+    "PRODUCT_CHANGES_CHANNEL",
+    "Redis pub/sub channel announcing every product change to the gateways' in-memory caches",
+    PRODUCT_CHANGES_CHANNEL,
   ),
   authJwksUrl: url(
     "AUTH_JWKS_URL",

@@ -36,6 +36,7 @@ runMain(async () => {
       ttlSeconds: config.cacheTtlSeconds,
       fenceTtlSeconds: config.cacheFenceTtlSeconds,
       timeoutMs: config.cacheTimeoutMs,
+      changesChannel: config.changesChannel,
     },
   });
 

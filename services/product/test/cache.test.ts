@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import { createLogger, createMetricsRegistry } from "@shop/platform";
 import { uid } from "@shop/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -68,6 +69,32 @@ describe("product cache", () => {
     expect((await cache.getMany([p.id])).get(p.id)).toMatchObject({ version: 2 });
     await cache.invalidate([{ id: p.id, version: 3 }]);
     expect((await cache.getMany([p.id])).size).toBe(0);
+  });
+
+  it("when a product is changed by an edit, a reservation and a delete, then each change is announced with the version it produced", async () => {
+    const listener = h.redis.duplicate();
+    await once(listener, "ready");
+    await listener.subscribe(h.changesChannel);
+    const heard: string[] = [];
+    listener.on("message", (_channel: string, message: string) => heard.push(message));
+    try {
+      const admin = { authorization: h.adminAuth };
+      const p = await h.client.CreateProduct(newProduct({ stock: 3 }), admin);
+      await h.client.UpdateProduct({ id: p.id, version: 1, name: "Renamed" }, admin);
+      await reserveStock(h.deps, {
+        orderId: Math.floor(Math.random() * 1e9) + 1,
+        userId: "u1",
+        items: [{ productId: p.id, quantity: 1, unitPriceCents: 1 }],
+        totalCents: 1,
+        currency: "USD",
+      });
+      await h.client.DeleteProduct({ id: p.id }, admin);
+      // Published before each call returned; a round trip on the listener's connection flushes them.
+      await listener.ping();
+      expect(heard).toEqual([`2|${p.id}`, `3|${p.id}`, `4|${p.id}`]);
+    } finally {
+      listener.disconnect();
+    }
   });
 
   it("when Redis is unreachable, then reads, writes and reservations still work from the database and errors are counted", async () => {

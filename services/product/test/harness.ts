@@ -20,6 +20,8 @@ export interface Harness {
   metrics: ReturnType<typeof createMetricsRegistry>;
   issuer: Awaited<ReturnType<typeof createTestIssuer>>;
   topicPrefix: string;
+  /** Where this harness's catalog announces product changes. */
+  changesChannel: string;
   client: ReturnType<typeof createProductClient>;
   adminAuth: string;
   customerAuth: string;
@@ -43,13 +45,20 @@ export async function startHarness(opts: { redisUrl?: string; poolMax?: number }
   const logger = createLogger({ service: "product", level: process.env.TEST_LOG_LEVEL ?? "silent" });
   const metrics = createMetricsRegistry("product");
   const topicPrefix = uniqueTopicPrefix();
+  const changesChannel = `test:${uid()}:product-changes`;
   const deps = buildProductDeps({
     sql,
     redis,
     logger,
     metrics,
     outbox: createOutbox({ topicPrefix }),
-    cache: { ttlSeconds: 60, fenceTtlSeconds: 30, timeoutMs: 500, keyPrefix: `test:${uid()}:product:` },
+    cache: {
+      ttlSeconds: 60,
+      fenceTtlSeconds: 30,
+      timeoutMs: 500,
+      keyPrefix: `test:${uid()}:product:`,
+      changesChannel,
+    },
   });
   const issuer = await createTestIssuer();
   const server = buildGrpcServer(deps, { verifier: createTokenVerifier({ keys: issuer.keys }), metrics });
@@ -62,6 +71,7 @@ export async function startHarness(opts: { redisUrl?: string; poolMax?: number }
     metrics,
     issuer,
     topicPrefix,
+    changesChannel,
     client,
     adminAuth: await issuer.bearer(`admin-${uid()}`, "admin"),
     customerAuth: await issuer.bearer(`customer-${uid()}`, "customer"),

@@ -11,6 +11,37 @@ export interface ReadPathResult {
   gateway: ClosedLoopResult;
   /** Gateway throughput as a share of the bare route's. */
   ratio: number;
+  /** The gateway's product near cache over its run (warm-up included), when its /metrics answered. */
+  nearCache?: NearCacheCounts;
+}
+
+export interface NearCacheCounts {
+  hit: number;
+  miss: number;
+  bypass: number;
+}
+
+/** The gateway's `gateway_product_cache_requests_total` by result, from its /metrics text. */
+export function parseNearCacheCounts(text: string): NearCacheCounts | undefined {
+  const counts = { hit: 0, miss: 0, bypass: 0 };
+  for (const result of Object.keys(counts) as (keyof NearCacheCounts)[]) {
+    const m = new RegExp(
+      `^gateway_product_cache_requests_total\\{[^}]*result="${result}"[^}]*\\} (\\d+)`,
+      "m",
+    ).exec(text);
+    if (!m) return undefined;
+    counts[result] = Number(m[1]);
+  }
+  return counts;
+}
+
+async function nearCacheCounts(gatewayUrl: string): Promise<NearCacheCounts | undefined> {
+  try {
+    const res = await fetch(`${gatewayUrl}/metrics`, { signal: AbortSignal.timeout(5_000) });
+    return res.ok ? parseNearCacheCounts(await res.text()) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function startBareServer(body: string) {
@@ -43,8 +74,8 @@ async function measure(origin: string, path: string, connections: number, durati
 }
 
 /**
- * `GET /api/v1/products/:id` through the gateway (JWT-less public read: rate limit, gRPC to the
- * product service, its Redis cache) against a bare Fastify route answering the same body, both
+ * `GET /api/v1/products/:id` through the gateway (JWT-less public read: rate limit, then the
+ * gateway's near cache; on a miss gRPC to the product service and its Redis cache) against a bare Fastify route answering the same body, both
  * at maximum throughput with the same closed-loop client.
  */
 export async function measureReadPath(opts: {
@@ -78,6 +109,18 @@ export async function measureReadPath(opts: {
       await once(bareServer.child, "exit");
     }
   }
+  const before = await nearCacheCounts(opts.gatewayUrl);
   const gateway = await measure(opts.gatewayUrl, path, opts.connections, opts.durationMs);
-  return { path, bare, gateway, ratio: gateway.perSecond / bare.perSecond };
+  const after = await nearCacheCounts(opts.gatewayUrl);
+  const nearCache =
+    before && after
+      ? { hit: after.hit - before.hit, miss: after.miss - before.miss, bypass: after.bypass - before.bypass }
+      : undefined;
+  return {
+    path,
+    bare,
+    gateway,
+    ratio: gateway.perSecond / bare.perSecond,
+    ...(nearCache ? { nearCache } : {}),
+  };
 }

@@ -249,7 +249,7 @@ export function renderMarkdown(r: BenchReport): string {
         [
           ["bare Fastify (same body, no work)", f(rp.bare.perSecond), lat(rp.bare.latencyMs), rp.bare.errors],
           [
-            "gateway -> product (gRPC, Redis cache)",
+            "gateway (rate limit, near cache; on a miss gRPC -> product, Redis cache)",
             f(rp.gateway.perSecond),
             lat(rp.gateway.latencyMs),
             rp.gateway.errors,
@@ -258,6 +258,10 @@ export function renderMarkdown(r: BenchReport): string {
       ),
       "",
       `Gateway / bare: **${pct(rp.ratio)}** of the throughput, p99 ${f(rp.gateway.latencyMs.p99 / rp.bare.latencyMs.p99, 1)}x.`,
+      "",
+      rp.nearCache
+        ? `The gateway's product near cache answered ${rp.nearCache.hit} of ${rp.nearCache.hit + rp.nearCache.miss + rp.nearCache.bypass} reads (warm-up included; ${rp.nearCache.miss} misses, ${rp.nearCache.bypass} while unsubscribed): one hot product, as a shop's front page reads it. A read that misses costs what the product service adds (see the read path profiles).`
+        : "The gateway's near-cache counters were not readable.",
       "",
     );
   }

@@ -19,7 +19,14 @@ export default async function setup(project: TestProject) {
   const otlp = await startOtlpReceiver();
   project.provide("otlpUrl", otlp.url);
   stack = await startStack({
-    env: { SAGA_TIMEOUT_MS: "60000", OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_BSP_SCHEDULE_DELAY: "200" },
+    env: {
+      SAGA_TIMEOUT_MS: "60000",
+      OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+      OTEL_BSP_SCHEDULE_DELAY: "200",
+      // Far longer than any test: a product read through the gateway is fresh only if the
+      // product service's change announcements reach the gateway's near cache.
+      PRODUCT_CACHE_TTL_MS: "600000",
+    },
   });
   project.provide("gatewayUrl", stack.gatewayUrl);
   project.provide("admin", stack.admin);

@@ -35,6 +35,7 @@ export async function startGateway(opts: TestGatewayOptions = {}) {
     DOWNSTREAM_RETRY_INITIAL_DELAY_MS: "5",
     DOWNSTREAM_RETRY_MAX_DELAY_MS: "20",
     RATE_LIMIT_KEY_PREFIX: `test:${uid()}:`,
+    PRODUCT_CHANGES_CHANNEL: `test:${uid()}:product-changes`,
     AUTH_GRPC_ADDR: address,
     PRODUCT_GRPC_ADDR: address,
     ORDER_GRPC_ADDR: address,

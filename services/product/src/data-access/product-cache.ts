@@ -1,3 +1,4 @@
+import { PRODUCT_CHANGES_CHANNEL } from "@shop/events";
 import { Counter, type Logger, type Redis, type Registry } from "@shop/platform";
 import type { Product, Touched } from "../domain/product.js";
 
@@ -11,6 +12,8 @@ export interface ProductCacheOptions {
   /** A Redis call slower than this counts as an error and the caller reads the database. */
   timeoutMs: number;
   keyPrefix?: string;
+  /** Pub/sub channel of change announcements (default PRODUCT_CHANGES_CHANNEL). */
+  changesChannel?: string;
 }
 
 /*
@@ -39,7 +42,10 @@ redis.call('SET', KEYS[1], ARGV[1] .. '|' .. ARGV[2], 'EX', ARGV[3])
 return 1
 `;
 
+// Announces the change to in-memory readers (see @shop/events product-changes) in the same step,
+// whether or not the fence is needed here: a reader may have stored the new version already.
 const FENCE = `
+redis.call('PUBLISH', ARGV[3], ARGV[1] .. '|' .. ARGV[4])
 local cur = redis.call('GET', KEYS[1])
 local v = tonumber(ARGV[1])
 if cur then
@@ -52,7 +58,7 @@ return 1
 
 interface CacheCommands {
   productStore(key: string, version: number, json: string, ttl: number): Promise<number>;
-  productFence(key: string, version: number, ttl: number): Promise<number>;
+  productFence(key: string, version: number, ttl: number, channel: string, id: string): Promise<number>;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -71,6 +77,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
  */
 export function createProductCache(opts: ProductCacheOptions) {
   const prefix = opts.keyPrefix ?? "product:v1:";
+  const channel = opts.changesChannel ?? PRODUCT_CHANGES_CHANNEL;
   const log = opts.logger.child({ component: "product-cache" });
   // Sent as EVALSHA, falling back to EVAL after a Redis restart flushed the script cache.
   opts.redis.defineCommand("productStore", { numberOfKeys: 1, lua: STORE_IF_NOT_OLDER });
@@ -133,12 +140,17 @@ export function createProductCache(opts: ProductCacheOptions) {
       }
     },
 
-    /** Fences each product at the version its write produced (see above); never throws. */
+    /**
+     * Fences each product at the version its write produced (see above) and announces the change
+     * on the channel; never throws.
+     */
     async invalidate(touched: Touched[]): Promise<void> {
       if (touched.length === 0) return;
       try {
         await withTimeout(
-          Promise.all(touched.map((t) => redis.productFence(key(t.id), t.version, opts.fenceTtlSeconds))),
+          Promise.all(
+            touched.map((t) => redis.productFence(key(t.id), t.version, opts.fenceTtlSeconds, channel, t.id)),
+          ),
           opts.timeoutMs,
         );
         invalidations.inc({ result: "ok" }, touched.length);

@@ -46,6 +46,7 @@ function asNotFound(err: unknown): never {
 /** The catalog: reads for anyone, writes for admins (the product service checks the token again). */
 export function productRoutes(deps: RouteDeps): FastifyPluginAsyncTypebox {
   const { product } = deps.clients;
+  const cache = deps.productCache;
   return async (app) => {
     app.get(
       "/api/v1/products",
@@ -77,8 +78,11 @@ export function productRoutes(deps: RouteDeps): FastifyPluginAsyncTypebox {
         },
       },
       async (req) => {
-        checkId(req.params.id);
-        return toProduct(await product.GetProduct({ id: req.params.id }, callOptions(req)).catch(asNotFound));
+        const { id } = req.params;
+        checkId(id);
+        const read = async () =>
+          toProduct(await product.GetProduct({ id }, callOptions(req)).catch(asNotFound));
+        return cache ? cache.get(id, read) : read();
       },
     );
 
@@ -107,7 +111,9 @@ export function productRoutes(deps: RouteDeps): FastifyPluginAsyncTypebox {
           },
           callOptions(req, deps.auth.identity(req)),
         );
-        return reply.status(201).send(toProduct(created));
+        const view = toProduct(created);
+        cache?.wrote(view);
+        return reply.status(201).send(view);
       },
     );
 
@@ -139,7 +145,9 @@ export function productRoutes(deps: RouteDeps): FastifyPluginAsyncTypebox {
           },
           callOptions(req, deps.auth.identity(req)),
         );
-        return toProduct(updated);
+        const view = toProduct(updated);
+        cache?.wrote(view);
+        return view;
       },
     );
 
@@ -163,6 +171,7 @@ export function productRoutes(deps: RouteDeps): FastifyPluginAsyncTypebox {
         await product
           .DeleteProduct({ id: req.params.id }, callOptions(req, deps.auth.identity(req)))
           .catch(asNotFound);
+        cache?.deleted(req.params.id);
         return reply.status(204).send(null);
       },
     );

@@ -1,4 +1,4 @@
-import { Type } from "typebox";
+import { type Static, Type } from "typebox";
 import { ListQuery } from "./common.js";
 
 const strict = { additionalProperties: false } as const;
@@ -22,6 +22,7 @@ export const Product = Type.Object(
   },
   { description: "a product; stock is what new orders can take" },
 );
+export type ProductView = Static<typeof Product>;
 
 export const ProductListQuery = Type.Object(
   { ...ListQuery.properties, q: Type.Optional(Type.String({ maxLength: 200 })) },
