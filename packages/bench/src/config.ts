@@ -14,6 +14,8 @@ export interface BenchConfig {
   rates: number[];
   maxRate: number;
   stepSeconds: number;
+  /** Runs of a failing step before it counts as failed (the last decides). */
+  stepAttempts: number;
   sustainSeconds: number;
   drainSeconds: number;
   /** Longest wait before a step for the services' consumers to empty their backlog. */
@@ -61,6 +63,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): BenchConfig {
     rates,
     maxRate: num(env, "BENCH_MAX_RATE", quick ? 300 : 2_000),
     stepSeconds: num(env, "BENCH_STEP_SECONDS", quick ? 8 : 20),
+    stepAttempts: Math.max(1, num(env, "BENCH_STEP_ATTEMPTS", quick ? 1 : 2)),
     sustainSeconds: num(env, "BENCH_SUSTAIN_SECONDS", quick ? 15 : 60),
     drainSeconds: num(env, "BENCH_DRAIN_SECONDS", quick ? 5 : 10),
     settleSeconds: num(env, "BENCH_SETTLE_SECONDS", quick ? 30 : 90),

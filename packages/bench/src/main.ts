@@ -151,10 +151,12 @@ async function main() {
     steps,
     (rate) => runStep("step", rate, cfg.stepSeconds),
     cfg.limits,
+    cfg.stepAttempts,
   );
   report.steps = found.results;
   report.sustainableRate = found.best;
-  const above = steps.slice(found.results.length);
+  const lastTried = found.results.at(-1)?.rate ?? 0;
+  const above = steps.filter((r) => r > lastTried);
   if (cfg.capacityProbe && found.results.at(-1)?.verdict.sustainable === false && above.length > 0) {
     // Throughput without the latency limit: where completions stop keeping up with arrivals.
     progress.say("capacity probe: the steps go on with the p99 limit lifted");
@@ -193,7 +195,8 @@ async function main() {
   if (Object.keys(pids).length > 0) report.rss.sustained = rss;
   report.sustained = { ...sustained, verdict: judgeStep(sustained, cfg.limits) };
   writeCharts(report.sustained);
-  writeStepsChart(report.steps);
+  // One point per rate: the run that decided it.
+  writeStepsChart(report.steps.filter((step) => !step.verdict.retried));
   await stopAll();
 
   // 5. Where the time goes: the same load against a stack running under the CPU profiler.

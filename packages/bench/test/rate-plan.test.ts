@@ -61,6 +61,28 @@ describe("rate steps", () => {
     expect(results.map((r) => r.verdict.sustainable)).toEqual([true, true, false]);
   });
 
+  it("when a step fails once and passes when run again, then its rate counts and both attempts are reported", async () => {
+    let runs = 0;
+    const { best, results } = await findSustainableRate(
+      [10, 25, 50],
+      async (rate) => {
+        runs += 1;
+        // 10/s stalls on its first run; 50/s fails every time.
+        return outcome(rate, { p99Ms: (rate === 10 && runs === 1) || rate === 50 ? 300 : 40 });
+      },
+      undefined,
+      2,
+    );
+    expect(best).toBe(25);
+    expect(results.map((r) => [r.rate, r.verdict.sustainable, r.verdict.retried ?? false])).toEqual([
+      [10, false, true],
+      [10, true, false],
+      [25, true, false],
+      [50, false, true],
+      [50, false, false],
+    ]);
+  });
+
   it("when even the first step fails, then the sustainable rate is 0", async () => {
     const { best } = await findSustainableRate([50], async (rate) => outcome(rate, { failed: 500 }));
     expect(best).toBe(0);

@@ -38,6 +38,8 @@ export interface Verdict {
   sustainable: boolean;
   /** Every limit the step broke, in words. */
   reasons: string[];
+  /** This attempt failed and the same rate was run again; the later attempt decides. */
+  retried?: boolean;
 }
 
 export function judgeStep(o: StepOutcome, limits: Limits = DEFAULT_LIMITS): Verdict {
@@ -75,19 +77,28 @@ export function rateSteps(base: number[], max: number): number[] {
 
 /**
  * Walks the steps until one is not sustainable; returns the highest sustainable rate (0 when
- * even the first fails) and every step's verdict.
+ * even the first fails) and every attempt's verdict. A failed step is run again, up to `attempts`
+ * runs in all, and the last run decides: on a shared machine one stall (another guest, a
+ * collection in the broker) can break a p99 that the rate holds otherwise. Every attempt is
+ * reported, a repeated one marked `retried`.
  */
 export async function findSustainableRate<T extends StepOutcome>(
   steps: number[],
   runStep: (rate: number) => Promise<T>,
   limits: Limits = DEFAULT_LIMITS,
+  attempts = 1,
 ): Promise<{ best: number; results: (T & { verdict: Verdict })[] }> {
   let best = 0;
   const results: (T & { verdict: Verdict })[] = [];
   for (const rate of steps) {
-    const outcome = await runStep(rate);
-    const verdict = judgeStep(outcome, limits);
-    results.push({ ...outcome, verdict });
+    let verdict: Verdict = { sustainable: false, reasons: [] };
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      const outcome = await runStep(rate);
+      verdict = judgeStep(outcome, limits);
+      const last = verdict.sustainable || attempt === attempts;
+      results.push({ ...outcome, verdict: last ? verdict : { ...verdict, retried: true } });
+      if (last) break;
+    }
     if (!verdict.sustainable) break;
     best = rate;
   }

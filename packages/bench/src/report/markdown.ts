@@ -86,6 +86,9 @@ export function renderMarkdown(r: BenchReport): string {
     `Steps of ${r.settings.stepSeconds} s over ${r.settings.rates.join(", ")}/s (then on by the last increment up to ${r.settings.maxRate}/s), drain wait ${r.settings.drainSeconds} s; ` +
       `sustained run ${r.settings.sustainSeconds} s; a step passes with p99 <= ${r.settings.limits.p99Ms} ms, errors+drops <= ${r.settings.limits.maxErrorRatio * 100}%, ` +
       `completed/s >= ${r.settings.limits.minCompletionRatio * 100}% of the arrival rate and <= ${r.settings.limits.maxUnfinishedRatio * 100}% unfinished after the drain. ` +
+      ((r.settings.stepAttempts ?? 1) > 1
+        ? `A failing step is run again, up to ${r.settings.stepAttempts} runs, and the last run decides (every run is listed). `
+        : "") +
       `Open model: requests leave on schedule, at most ${r.settings.maxOutstanding} outstanding (more are dropped and counted), ${r.settings.connections} keep-alive connections, ` +
       `timeout ${r.settings.timeoutMs} ms. ${r.settings.customers} customers, ${r.settings.products} products, one line of quantity 1 per order. ` +
       "Latency runs from the moment a request was due to the moment its OrderPaid/OrderCancelled reached the bench's Kafka consumer.",
@@ -129,7 +132,9 @@ export function renderMarkdown(r: BenchReport): string {
         f(s.acceptMs.p99, 1),
         f(s.generatorLatenessMs.p99, 1),
         f(machineMsPerSaga(s), 0),
-        s.verdict.sustainable ? "ok" : s.verdict.reasons.join("; "),
+        s.verdict.sustainable
+          ? "ok"
+          : `${s.verdict.reasons.join("; ")}${s.verdict.retried ? "; run again" : ""}`,
       ]),
     ),
     "",

@@ -9,7 +9,7 @@ const fmt = (v: number | null | undefined, d = 0) =>
 
 /** What stopped the step-up: the first unsustainable step's broken limits. */
 function stepLimit(r: BenchReport): string {
-  const failed = r.steps.find((s) => !s.verdict.sustainable);
+  const failed = r.steps.find((s) => !s.verdict.sustainable && !s.verdict.retried);
   const load = `load average ${r.machine.atStart.loadAverage[0]} -> ${r.machine.loadAverageAtEnd[0]} on ${r.machine.atStart.cores} cores`;
   if (!failed) return `every step up to ${r.sustainableRate}/s passed (the step list ended); ${load}`;
   return `at ${failed.rate}/s: ${failed.verdict.reasons.join("; ")}; ${load}`;

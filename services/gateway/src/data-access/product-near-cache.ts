@@ -199,6 +199,7 @@ export function createNearCache<T extends Versioned>(opts: NearCacheOptions) {
     },
 
     close(): void {
+      subscribed = false; // a shutdown, not a lost connection
       subscriber.disconnect();
       clear();
     },
