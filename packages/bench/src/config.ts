@@ -49,7 +49,7 @@ function num(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
 
 export function loadConfig(env: NodeJS.ProcessEnv): BenchConfig {
   const quick = env.BENCH_QUICK === "1" || env.BENCH_QUICK === "true";
-  const rates = (env.BENCH_RATES ?? (quick ? "10,25,50,100" : "10,25,50,100,200,300,400,500,700"))
+  const rates = (env.BENCH_RATES ?? (quick ? "10,25,50,100" : "10,25,35,50,75,100,200,300,400,500,700"))
     .split(",")
     .map((s) => Number(s.trim()))
     .filter((r) => r > 0);
