@@ -26,6 +26,17 @@ function counter(text: string, result: string): number {
   return line ? Number(line.split(" ").at(-1)) : 0;
 }
 
+/** A one-unit order for `productId`, reserved as the saga's OrderCreated handler does. */
+function reserveOne(harness: Harness, productId: string) {
+  return reserveStock(harness.deps, {
+    orderId: Math.floor(Math.random() * 1e9) + 1,
+    userId: "u1",
+    items: [{ productId, quantity: 1, unitPriceCents: 1 }],
+    totalCents: 1,
+    currency: "USD",
+  });
+}
+
 describe("product cache", () => {
   it("when a product is read twice, then the first read is a miss and the second a hit, counted in /metrics", async () => {
     const p = await h.client.CreateProduct(newProduct(), { authorization: h.adminAuth });
@@ -81,13 +92,7 @@ describe("product cache", () => {
       const admin = { authorization: h.adminAuth };
       const p = await h.client.CreateProduct(newProduct({ stock: 3 }), admin);
       await h.client.UpdateProduct({ id: p.id, version: 1, name: "Renamed" }, admin);
-      await reserveStock(h.deps, {
-        orderId: Math.floor(Math.random() * 1e9) + 1,
-        userId: "u1",
-        items: [{ productId: p.id, quantity: 1, unitPriceCents: 1 }],
-        totalCents: 1,
-        currency: "USD",
-      });
+      await reserveOne(h, p.id);
       await h.client.DeleteProduct({ id: p.id }, admin);
       // Published before each call returned; a round trip on the listener's connection flushes them.
       await listener.ping();
@@ -103,13 +108,7 @@ describe("product cache", () => {
     expect(await down.client.GetProduct({ id: p.id })).toEqual(p);
     expect((await down.client.GetProducts({ ids: [p.id] })).items).toEqual([p]);
     await down.client.UpdateProduct({ id: p.id, version: 1, name: "Still works" }, admin);
-    await reserveStock(down.deps, {
-      orderId: Math.floor(Math.random() * 1e9) + 1,
-      userId: "u1",
-      items: [{ productId: p.id, quantity: 1, unitPriceCents: 1 }],
-      totalCents: 1,
-      currency: "USD",
-    });
+    await reserveOne(down, p.id);
     expect(await down.client.GetProduct({ id: p.id })).toMatchObject({
       name: "Still works",
       stock: 2,
