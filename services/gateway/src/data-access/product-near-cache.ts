@@ -183,14 +183,7 @@ export function createNearCache<T extends Versioned>(opts: NearCacheOptions) {
     /** Resolves once subscribed, or after `timeoutMs` (Redis down: reads go to the catalog meanwhile). */
     async ready(timeoutMs: number): Promise<void> {
       if (subscribed) return;
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        once(events, "subscribed"),
-        new Promise((resolve) => {
-          timer = setTimeout(resolve, timeoutMs);
-        }),
-      ]);
-      clearTimeout(timer);
+      await once(events, "subscribed", { signal: AbortSignal.timeout(timeoutMs) }).catch(() => undefined);
     },
 
     /** True once subscribed: until then every read goes to the catalog. */
