@@ -4,23 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { portFree } from "@shop/testkit";
+import { freePortPair, portFree } from "@shop/testkit";
 import { sleep } from "./random.js";
 
 const run = promisify(execFile);
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const KAFKA_SH = `${REPO_ROOT}deploy/local/kafka.sh`;
-
-/**
- * A random port p with p and p+1 free (Kafka's client and controller ports), below the ephemeral
- * range (32768 and up), where no outgoing connection takes a port, and above the test stacks'.
- */
-async function freePortPair(): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 6_000) * 2;
-    if ((await portFree(port)) && (await portFree(port + 1))) return port;
-  }
-}
 
 /**
  * A Kafka broker of the scenario's own (deploy/local/kafka.sh in a temporary RUN_DIR), so it can

@@ -7,7 +7,13 @@ import { promisify } from "node:util";
 import { topicName } from "@shop/events";
 import { ensureTopics } from "@shop/kafka";
 import { createMetricsRegistry, createSql, type Sql } from "@shop/platform";
-import { createTestDatabase, eventually, type TestDatabase, uniqueTopicPrefix } from "@shop/testkit";
+import {
+  createTestDatabase,
+  eventually,
+  freePortPair,
+  type TestDatabase,
+  uniqueTopicPrefix,
+} from "@shop/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOutbox } from "../src/enqueue.js";
 import { createOutboxRelay } from "../src/relay.js";
@@ -16,21 +22,24 @@ import { collect, kafkaAt, logger, paymentFailed } from "./helpers.js";
 // A broker of this test's own, so stopping it disturbs nobody else's tests.
 const run = promisify(execFile);
 const kafkaSh = fileURLToPath(new URL("../../../deploy/local/kafka.sh", import.meta.url));
-const port = 20_000 + Math.floor(Math.random() * 9_000) * 2;
 const runDir = mkdtempSync(join(tmpdir(), "outbox-outage-"));
-const env: NodeJS.ProcessEnv = {
-  ...process.env,
-  RUN_DIR: runDir,
-  KAFKA_PORT: String(port),
-  KAFKA_CONTROLLER_PORT: String(port + 1),
+let port: number;
+const broker = (cmd: "up" | "down") => {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    RUN_DIR: runDir,
+    KAFKA_PORT: String(port),
+    KAFKA_CONTROLLER_PORT: String(port + 1),
+  };
+  delete env.KAFKA_BROKERS;
+  return run(kafkaSh, [cmd], { env, timeout: 150_000 });
 };
-delete env.KAFKA_BROKERS;
-const broker = (cmd: "up" | "down") => run(kafkaSh, [cmd], { env, timeout: 150_000 });
 
 let db: TestDatabase;
 let sql: Sql;
 
 beforeAll(async () => {
+  port = await freePortPair();
   db = await createTestDatabase("payment");
   sql = createSql(db.url, { max: 4 });
   await broker("up");

@@ -67,6 +67,18 @@ async function freePort(): Promise<number> {
   }
 }
 
+/**
+ * A random port p with p and p+1 free, for a Kafka broker of a test's own (client and controller
+ * ports): below the ephemeral range (32768 and up), where no outgoing connection takes a port, and
+ * above the stacks' service ports.
+ */
+export async function freePortPair(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 6_000) * 2;
+    if ((await portFree(port)) && (await portFree(port + 1))) return port;
+  }
+}
+
 /** Whether nothing listens on `port` of 127.0.0.1 (a bind there succeeds, and is undone). */
 export async function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
