@@ -23,6 +23,22 @@ export interface VerifierOptions {
   keys?: JWTVerifyGetKey;
   issuer?: string;
   audience?: string;
+  /**
+   * How long a verified token is remembered, so that the same bearer token presented again (every
+   * request of a session, and each hop of one request) skips the signature check. An entry never
+   * outlives the token's `exp`; failures are never remembered. Default 60 s with `jwksUrl` (whose key
+   * set is itself cached for 10 minutes, so a retired key is not honoured any longer than without
+   * this), 0 (off) with `keys`, where a key's retirement must show at once.
+   */
+  cacheMaxAgeMs?: number;
+  /** Most tokens remembered; the oldest is dropped first. Default 10,000. */
+  cacheMaxEntries?: number;
+}
+
+interface Verified {
+  identity: Identity;
+  /** Epoch ms after which the entry is not used: the smaller of the token's `exp` and the max age. */
+  until: number;
 }
 
 /**
@@ -38,15 +54,36 @@ export function createTokenVerifier(opts: VerifierOptions) {
   if (!keys) throw new Error("createTokenVerifier needs jwksUrl or keys");
   const issuer = opts.issuer ?? TOKEN_ISSUER;
   const audience = opts.audience ?? TOKEN_AUDIENCE;
+  const cacheMaxAgeMs = opts.cacheMaxAgeMs ?? (opts.keys ? 0 : 60_000);
+  const cacheMaxEntries = opts.cacheMaxEntries ?? 10_000;
+  const verified = new Map<string, Verified>();
+
+  function remembered(token: string): Identity | undefined {
+    const entry = verified.get(token);
+    if (!entry) return undefined;
+    if (Date.now() < entry.until) return entry.identity;
+    verified.delete(token);
+    return undefined;
+  }
+
+  function remember(identity: Identity, exp: number | undefined): void {
+    if (cacheMaxAgeMs <= 0 || exp === undefined) return;
+    verified.set(identity.token, { identity, until: Math.min(exp * 1000, Date.now() + cacheMaxAgeMs) });
+    if (verified.size > cacheMaxEntries) verified.delete(verified.keys().next().value as string);
+  }
 
   async function verifyToken(token: string): Promise<Identity> {
+    const known = remembered(token);
+    if (known) return known;
     try {
       const { payload } = await jwtVerify(token, keys!, { issuer, audience, algorithms: TOKEN_ALGORITHMS });
       const role = payload.role;
       if (typeof payload.sub !== "string" || (role !== "customer" && role !== "admin")) {
         throw new Error("token lacks sub or role");
       }
-      return { userId: payload.sub, role, token };
+      const identity: Identity = { userId: payload.sub, role, token };
+      remember(identity, payload.exp);
+      return identity;
     } catch (err) {
       if (err instanceof AppError) throw err;
       const code = (err as { code?: string }).code ?? "";

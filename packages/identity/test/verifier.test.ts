@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { AppError } from "@shop/platform";
 import { generateKeyPair, SignJWT, UnsecuredJWT } from "jose";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { createTestIssuer } from "../src/test-issuer.js";
-import { createTokenVerifier, requireAdmin } from "../src/verifier.js";
+import { createTokenVerifier, requireAdmin, type VerifierOptions } from "../src/verifier.js";
 
 describe("token verifier", async () => {
   const issuer = await createTestIssuer();
@@ -64,5 +64,82 @@ describe("token verifier", async () => {
   it("when a customer is asked to be admin, then 403", async () => {
     const id = await verifier.verify(await issuer.bearer("u2"));
     expect(() => requireAdmin(id)).toThrow(expect.objectContaining({ kind: "PERMISSION_DENIED" }));
+  });
+});
+
+describe("token verifier: verified tokens remembered", async () => {
+  const issuer = await createTestIssuer();
+  /** A verifier over the test issuer's keys that counts key look-ups, i.e. signature checks. */
+  function counting(opts: Omit<VerifierOptions, "keys"> = { cacheMaxAgeMs: 60_000 }) {
+    const checks = { count: 0 };
+    const verifier = createTokenVerifier({
+      ...opts,
+      keys: (header, token) => {
+        checks.count++;
+        return issuer.keys(header, token);
+      },
+    });
+    return { verifier, checks };
+  }
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("when the same token comes again, then its signature is not checked again", async () => {
+    const { verifier, checks } = counting();
+    const token = await issuer.token("u-cache", "admin");
+    const first = await verifier.verifyToken(token);
+    const second = await verifier.verifyToken(token);
+    expect(second).toEqual(first);
+    expect(second).toMatchObject({ userId: "u-cache", role: "admin", token });
+    expect(checks.count).toBe(1);
+  });
+
+  it("when a remembered token has expired, then it is refused", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const { verifier } = counting();
+    const token = await issuer.token("u-exp", "customer", 30);
+    await verifier.verifyToken(token);
+    vi.setSystemTime(Date.now() + 31_000);
+    await expect(verifier.verifyToken(token)).rejects.toMatchObject({ kind: "UNAUTHENTICATED" });
+  });
+
+  it("when the max age has passed, then the token is checked again", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const { verifier, checks } = counting({ cacheMaxAgeMs: 10_000 });
+    const token = await issuer.token("u-age");
+    await verifier.verifyToken(token);
+    vi.setSystemTime(Date.now() + 10_001);
+    await verifier.verifyToken(token);
+    expect(checks.count).toBe(2);
+  });
+
+  it("when a token fails, then it is not remembered and fails again", async () => {
+    const { verifier, checks } = counting();
+    const token = await issuer.token("u-bad");
+    const tampered = `${token.slice(0, -2)}${token.endsWith("AA") ? "BB" : "AA"}`;
+    await expect(verifier.verifyToken(tampered)).rejects.toMatchObject({ kind: "UNAUTHENTICATED" });
+    await expect(verifier.verifyToken(tampered)).rejects.toMatchObject({ kind: "UNAUTHENTICATED" });
+    expect(checks.count).toBe(2);
+  });
+
+  it("when more tokens come than it keeps, then the oldest is checked again and the newest is not", async () => {
+    const { verifier, checks } = counting({ cacheMaxAgeMs: 60_000, cacheMaxEntries: 2 });
+    const [t1, t2, t3] = await Promise.all(["a", "b", "c"].map((u) => issuer.token(u)));
+    for (const t of [t1!, t2!, t3!]) await verifier.verifyToken(t);
+    expect(checks.count).toBe(3);
+    await verifier.verifyToken(t3!);
+    expect(checks.count).toBe(3);
+    await verifier.verifyToken(t1!);
+    expect(checks.count).toBe(4);
+  });
+
+  it("when the keys are local and no max age is given, then every token is checked", async () => {
+    const { verifier, checks } = counting({});
+    const token = await issuer.token("u-local");
+    await verifier.verifyToken(token);
+    await verifier.verifyToken(token);
+    expect(checks.count).toBe(2);
   });
 });
