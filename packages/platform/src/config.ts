@@ -171,6 +171,23 @@ export const databaseSettings = (database: string) => ({
   databasePoolMax: int("DATABASE_POOL_MAX", "connections of the main pool (the relay adds two)", 10, 1, 1000),
 });
 
+/** Verifying callers' access tokens locally, with the auth service's public keys (see @shop/identity). */
+export const accessTokenSettings = () => ({
+  authJwksUrl: url(
+    "AUTH_JWKS_URL",
+    "the auth service's JWKS, which verifies access tokens locally",
+    ["http:", "https:"],
+    "http://127.0.0.1:8081/.well-known/jwks.json",
+  ),
+  accessTokenCacheMs: int(
+    "ACCESS_TOKEN_CACHE_MS",
+    "how long a verified access token is remembered so its signature is checked once (never past its exp; 0: every time)",
+    60_000,
+    0,
+    600_000,
+  ),
+});
+
 /** Kafka brokers and the topic prefix that isolates environments sharing a broker. */
 export const kafkaSettings = () => ({
   kafkaBrokers: list("KAFKA_BROKERS", "comma-separated Kafka brokers", ["127.0.0.1:9092"]),

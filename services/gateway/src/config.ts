@@ -1,5 +1,6 @@
 import { PRODUCT_CHANGES_CHANNEL } from "@shop/events";
 import {
+  accessTokenSettings,
   bool,
   type ConfigOf,
   commonSettings,
@@ -49,12 +50,7 @@ export const configSpec = {
     "notification service gRPC address",
     "127.0.0.1:50055",
   ),
-  authJwksUrl: url(
-    "AUTH_JWKS_URL",
-    "the auth service's JWKS, for verifying access tokens locally",
-    ["http:", "https:"],
-    "http://127.0.0.1:8081/.well-known/jwks.json",
-  ),
+  ...accessTokenSettings(),
   jwksCacheMs: int(
     "JWKS_CACHE_MS",
     "how long GET /.well-known/jwks.json reuses the auth service's answer",

@@ -17,7 +17,10 @@ runMain(async () => {
   const health = life.add("downstream-health", createDownstreamHealth(config), async (h) => {
     for (const c of Object.values(h)) c.close();
   });
-  const verifier = createTokenVerifier({ jwksUrl: config.authJwksUrl });
+  const verifier = createTokenVerifier({
+    jwksUrl: config.authJwksUrl,
+    cacheMaxAgeMs: config.accessTokenCacheMs,
+  });
 
   const http = buildApp({ config, logger, metrics, redis, verifier, clients, health });
   await http.listen({ host: config.httpHost, port: config.httpPort });

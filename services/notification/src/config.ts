@@ -1,4 +1,5 @@
 import {
+  accessTokenSettings,
   bool,
   type ConfigOf,
   commonSettings,
@@ -17,12 +18,7 @@ export const configSpec = {
   ...grpcSettings(50055),
   ...databaseSettings("shop_notification"),
   ...kafkaSettings(),
-  authJwksUrl: url(
-    "AUTH_JWKS_URL",
-    "JWKS of the auth service, verifies the caller's access token",
-    ["http:", "https:"],
-    "http://127.0.0.1:8081/.well-known/jwks.json",
-  ),
+  ...accessTokenSettings(),
   publicBaseUrl: url(
     "PUBLIC_BASE_URL",
     "base of the links in emails (verification, password reset)",

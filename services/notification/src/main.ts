@@ -25,7 +25,7 @@ runMain(async () => {
     logger,
     metrics,
     sql,
-    verifier: createTokenVerifier({ jwksUrl: config.authJwksUrl }),
+    verifier: createTokenVerifier({ jwksUrl: config.authJwksUrl, cacheMaxAgeMs: config.accessTokenCacheMs }),
     ...settings,
   });
 

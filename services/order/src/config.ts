@@ -1,4 +1,5 @@
 import {
+  accessTokenSettings,
   type ConfigOf,
   commonSettings,
   databaseSettings,
@@ -6,7 +7,6 @@ import {
   hostPort,
   int,
   kafkaSettings,
-  url,
 } from "@shop/platform";
 
 export const configSpec = {
@@ -14,12 +14,7 @@ export const configSpec = {
   ...grpcSettings(50053),
   ...databaseSettings("shop_order"),
   ...kafkaSettings(),
-  authJwksUrl: url(
-    "AUTH_JWKS_URL",
-    "JWKS of the auth service, to verify access tokens",
-    ["http:", "https:"],
-    "http://127.0.0.1:8081/.well-known/jwks.json",
-  ),
+  ...accessTokenSettings(),
   productGrpc: hostPort("PRODUCT_GRPC_ADDR", "product service gRPC address", "127.0.0.1:50052"),
   productTimeoutMs: int("PRODUCT_TIMEOUT_MS", "deadline of one call to the product service", 2_000, 1),
   sagaTimeoutMs: int(

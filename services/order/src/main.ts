@@ -21,7 +21,10 @@ runMain(async () => {
     createProductCatalog(config.productGrpc, { deadlineMs: config.productTimeoutMs }),
     async (c) => c.close(),
   );
-  const verifier = createTokenVerifier({ jwksUrl: config.authJwksUrl });
+  const verifier = createTokenVerifier({
+    jwksUrl: config.authJwksUrl,
+    cacheMaxAgeMs: config.accessTokenCacheMs,
+  });
   const domain = buildOrderDomain({ logger, metrics, sql, catalog, topicPrefix: config.kafkaTopicPrefix });
 
   // Background work: the relay publishes what the others write, so it stops after them.

@@ -1,4 +1,5 @@
 import {
+  accessTokenSettings,
   type ConfigOf,
   commonSettings,
   databaseSettings,
@@ -6,7 +7,6 @@ import {
   int,
   kafkaSettings,
   type Setting,
-  url,
 } from "@shop/platform";
 import { FAILURE_MODE_HINT, parseFailurePolicy } from "./domain/failure-policy.js";
 
@@ -26,12 +26,7 @@ export const configSpec = {
   ...grpcSettings(50054),
   ...databaseSettings("shop_payment"),
   ...kafkaSettings(),
-  authJwksUrl: url(
-    "AUTH_JWKS_URL",
-    "JWKS of the auth service, to verify forwarded access tokens",
-    ["http:", "https:"],
-    "http://127.0.0.1:8081/.well-known/jwks.json",
-  ),
+  ...accessTokenSettings(),
   paymentFailureMode: failureMode,
   paymentLatencyMs: int(
     "PAYMENT_LATENCY_MS",

@@ -14,7 +14,10 @@ runMain(async () => {
   const sql = openDatabase(life, config);
   const relaySql = openDatabase(life, config, RELAY_POOL);
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: config.serviceName, logger });
-  const verifier = createTokenVerifier({ jwksUrl: config.authJwksUrl });
+  const verifier = createTokenVerifier({
+    jwksUrl: config.authJwksUrl,
+    cacheMaxAgeMs: config.accessTokenCacheMs,
+  });
   const domain = buildPaymentDomain({
     logger,
     metrics,

@@ -1,5 +1,6 @@
 import { PRODUCT_CHANGES_CHANNEL } from "@shop/events";
 import {
+  accessTokenSettings,
   type ConfigOf,
   commonSettings,
   databaseSettings,
@@ -41,12 +42,7 @@ export const configSpec = {
     "Redis pub/sub channel announcing every product change to the gateways' in-memory caches",
     PRODUCT_CHANGES_CHANNEL,
   ),
-  authJwksUrl: url(
-    "AUTH_JWKS_URL",
-    "the auth service's JWKS, which verifies access tokens",
-    ["http:", "https:"],
-    "http://127.0.0.1:8081/.well-known/jwks.json",
-  ),
+  ...accessTokenSettings(),
 };
 
 export type Config = ConfigOf<typeof configSpec>;

@@ -52,7 +52,10 @@ runMain(async () => {
   const consuming = consumer.start();
   consuming.catch(() => {});
 
-  const verifier = createTokenVerifier({ jwksUrl: config.authJwksUrl });
+  const verifier = createTokenVerifier({
+    jwksUrl: config.authJwksUrl,
+    cacheMaxAgeMs: config.accessTokenCacheMs,
+  });
   const grpcServer = buildGrpcServer(deps, { verifier, metrics });
   await grpcServer.listen(config.grpcHost, config.grpcPort);
   life.add("grpc", grpcServer, (server) => server.shutdown(config.shutdownTimeoutMs));
