@@ -19,7 +19,20 @@ export const BENCH_ENV: Record<string, string> = {
   LOGIN_RATE_LIMIT_MAX: "100000",
   // Node flags for every service (the services' own by default), to compare settings.
   NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? SERVICE_NODE_OPTIONS,
+  // Any other service settings to compare (BENCH_SERVICES_ENV="ACCESS_TOKEN_CACHE_MS=0 ...").
+  ...parseAssignments(process.env.BENCH_SERVICES_ENV ?? ""),
 };
+
+/** `NAME=value` pairs separated by spaces; anything else is refused with the variable's name. */
+function parseAssignments(raw: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of raw.split(" ").filter(Boolean)) {
+    const match = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(pair);
+    if (!match) throw new Error(`BENCH_SERVICES_ENV: "${pair}" is not NAME=value`);
+    out[match[1]!] = match[2]!;
+  }
+  return out;
+}
 /**
  * Flags for every service's `node` (BENCH_NODE_ARGS, space-separated): the V8 flags that
  * NODE_OPTIONS refuses, e.g. "--optimize-for-size".
