@@ -112,6 +112,8 @@ describe("CreateOrder", () => {
     products.products.get(a)!.priceCents = 9999;
     const again = await client.GetOrder({ id: order.id }, { authorization: alice.auth });
     expect(again.totalCents).toBe(2800);
+    // The lines were stored with the order, in the order asked for.
+    expect(again.items).toEqual(order.items);
   });
 
   it("when the caller sends a traceparent, then its trace id is stored on the order", async () => {

@@ -72,21 +72,25 @@ export function createOrderRepository(sql: Sql) {
   }
 
   return {
+    /** The order and its lines in one statement (one round trip). */
     async insert(order: NewOrder, q: Queryable = sql): Promise<Order> {
       const [row] = await q<OrderRow[]>`
-        insert into orders (user_id, status, total_cents, currency, trace_id)
-        values (${order.userId}, 'CREATED', ${order.totalCents}, ${order.currency}, ${order.traceId})
-        returning *
+        with inserted as (
+          insert into orders (user_id, status, total_cents, currency, trace_id)
+          values (${order.userId}, 'CREATED', ${order.totalCents}, ${order.currency}, ${order.traceId})
+          returning *
+        ), lines as (
+          insert into order_lines (order_id, line_no, product_id, name, quantity, unit_price_cents)
+          select inserted.id, l.line_no, l.product_id, l.name, l.quantity, l.unit_price_cents
+          from inserted, unnest(
+            ${order.items.map((l) => l.productId)}::text[],
+            ${order.items.map((l) => l.name)}::text[],
+            ${order.items.map((l) => l.quantity)}::int[],
+            ${order.items.map((l) => l.unitPriceCents)}::bigint[]
+          ) with ordinality as l (product_id, name, quantity, unit_price_cents, line_no)
+        )
+        select * from inserted
       `;
-      const lines = order.items.map((l, i) => ({
-        order_id: row!.id,
-        line_no: i + 1,
-        product_id: l.productId,
-        name: l.name,
-        quantity: l.quantity,
-        unit_price_cents: l.unitPriceCents,
-      }));
-      await q`insert into order_lines ${q(lines)}`;
       return toOrder(row!, order.items);
     },
 

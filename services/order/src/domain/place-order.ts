@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { AppError, type Sql } from "@shop/platform";
+import { AppError, pipelinedTransaction, type Sql } from "@shop/platform";
 import type { IdempotencyRecord, IdempotencyRepository } from "../data-access/idempotency-repository.js";
 import type { OrderRepository } from "../data-access/order-repository.js";
 import type { ProductCatalog } from "../data-access/product-catalog.js";
@@ -49,7 +49,8 @@ export async function placeOrder(deps: PlaceOrderDeps, cmd: PlaceOrderCommand): 
 
   const priced = await priceLines(deps.catalog, cmd.items, cmd.authorization);
   try {
-    const order = await deps.sql.begin(async (tx) => {
+    // BEGIN goes out with the insert: three round trips with the event and COMMIT.
+    const order = await pipelinedTransaction(deps.sql, async ({ tx }) => {
       const order = await deps.orders.insert(
         { userId: cmd.userId, traceId: cmd.traceId ?? null, ...priced },
         tx,
