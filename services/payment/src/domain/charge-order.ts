@@ -17,12 +17,18 @@ export async function chargeOrder(
   tx: Queryable,
 ): Promise<void> {
   const { orderId } = reservation;
-  await deps.payments.lockOrder(orderId, tx);
-  if (await deps.payments.isCancelled(orderId, tx)) {
+  // One round trip: the three statements go out together and run in order on the transaction's
+  // connection, so both reads start once the lock is granted and see whatever its last holder
+  // committed (read committed takes a snapshot per statement).
+  const [, cancelled, existing] = await Promise.all([
+    deps.payments.lockOrder(orderId, tx),
+    deps.payments.isCancelled(orderId, tx),
+    deps.payments.findByOrderId(orderId, tx),
+  ]);
+  if (cancelled) {
     deps.logger.info({ orderId }, "order already cancelled; not charging");
     return;
   }
-  const existing = await deps.payments.findByOrderId(orderId, tx);
   if (existing) {
     deps.logger.info({ orderId, status: existing.status }, "order already charged; skipping");
     return;
