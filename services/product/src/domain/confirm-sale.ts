@@ -1,7 +1,7 @@
 import type { Queryable } from "@shop/platform";
 import type { ReservationLine } from "../data-access/reservation-repository.js";
 import type { ProductDeps } from "./deps.js";
-import { moveReserved } from "./move-reserved.js";
+import { settleReservation } from "./move-reserved.js";
 import { inTransaction } from "./unit-of-work.js";
 
 export type SaleOutcome =
@@ -15,12 +15,11 @@ export type SaleOutcome =
  */
 export async function confirmSale(deps: ProductDeps, orderId: number, tx?: Queryable): Promise<SaleOutcome> {
   return inTransaction<SaleOutcome>(deps, tx, async (tx) => {
-    const status = await deps.reservations.moveOrder(orderId, "RESERVED", "SOLD", tx);
-    if (status !== "RESERVED") {
-      deps.logger.warn({ orderId, previous: status ?? "unknown" }, "order paid without a held reservation");
-      return { result: { status: "NOTHING_TO_CONFIRM", previous: status ?? "unknown" }, touched: [] };
+    const { previous, lines, touched } = await settleReservation(deps, orderId, "SOLD", tx);
+    if (previous !== "RESERVED") {
+      deps.logger.warn({ orderId, previous: previous ?? "unknown" }, "order paid without a held reservation");
+      return { result: { status: "NOTHING_TO_CONFIRM", previous: previous ?? "unknown" }, touched: [] };
     }
-    const { lines, touched } = await moveReserved(deps, orderId, "SOLD", tx);
     return { result: { status: "SOLD", items: lines }, touched };
   });
 }

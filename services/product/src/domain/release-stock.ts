@@ -1,7 +1,7 @@
 import type { Queryable } from "@shop/platform";
 import type { ReservationLine } from "../data-access/reservation-repository.js";
 import type { ProductDeps } from "./deps.js";
-import { moveReserved } from "./move-reserved.js";
+import { settleReservation } from "./move-reserved.js";
 import { inTransaction } from "./unit-of-work.js";
 
 export interface OrderToRelease {
@@ -35,13 +35,12 @@ export async function releaseStock(
       );
       return { result: { status: "TOMBSTONED" }, touched: [] };
     }
-    const status = await deps.reservations.moveOrder(order.orderId, "RESERVED", "RELEASED", tx);
-    if (status !== "RESERVED") {
-      if (status === "SOLD")
+    const { previous, lines, touched } = await settleReservation(deps, order.orderId, "RELEASED", tx);
+    if (previous !== "RESERVED") {
+      if (previous === "SOLD")
         deps.logger.warn({ orderId: order.orderId }, "cancel after sale; stock not released");
-      return { result: { status: "NOTHING_TO_RELEASE", previous: status ?? "unknown" }, touched: [] };
+      return { result: { status: "NOTHING_TO_RELEASE", previous: previous ?? "unknown" }, touched: [] };
     }
-    const { lines, touched } = await moveReserved(deps, order.orderId, "RELEASED", tx);
     return { result: { status: "RELEASED", items: lines }, touched };
   });
 }

@@ -75,17 +75,20 @@ export async function reserveStock(
         `order ${order.orderId}: ${touched.length} of ${lines.length} lines held`,
       );
     }
-    await deps.reservations.recordReserved(order.orderId, lines, tx);
-    await deps.outbox.enqueue(
-      tx,
-      createEvent("InventoryReserved", order.orderId, {
-        orderId: order.orderId,
-        userId: order.userId,
-        items: lines,
-        totalCents: order.totalCents,
-        currency: order.currency,
-      }),
-    );
+    // Independent writes: sent together, one round trip.
+    await Promise.all([
+      deps.reservations.recordReserved(order.orderId, lines, tx),
+      deps.outbox.enqueue(
+        tx,
+        createEvent("InventoryReserved", order.orderId, {
+          orderId: order.orderId,
+          userId: order.userId,
+          items: lines,
+          totalCents: order.totalCents,
+          currency: order.currency,
+        }),
+      ),
+    ]);
     return { result: { status: "RESERVED", items: lines }, touched };
   });
 }
