@@ -1,56 +1,33 @@
 import { topicName } from "@shop/events";
-import { createKafka } from "@shop/kafka";
-import { AppError, createLogger, createMetricsRegistry, createSql, type Sql } from "@shop/platform";
-import {
-  createTestDatabase,
-  dropTopics,
-  eventually,
-  kafkaBrokers,
-  type TestDatabase,
-  uniqueTopicPrefix,
-} from "@shop/testkit";
-import { type Admin, Partitioners, type Producer } from "kafkajs";
+import { AppError, createMetricsRegistry } from "@shop/platform";
+import { eventually } from "@shop/testkit";
+import type { Admin } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEventConsumer, type EventConsumer } from "../src/consumer.js";
-import { cancelled, effectsOf as countEffects } from "./helpers.js";
+import { cancelled, effectsOf as countEffects, useConsumerTestbed } from "./helpers.js";
 
 // Offsets reach the broker at most once per interval; a dead letter and a stop commit at once.
 // The interval here is far longer than a test, so any commit seen within it came from those.
-const logger = createLogger({ service: "consumer-commit-test", level: "silent" });
-const kafka = createKafka({ brokers: kafkaBrokers(), clientId: "consumer-commit-test", logger });
+const bed = useConsumerTestbed("consumer-commit-test", { poolMax: 4 });
 const LONG_INTERVAL_MS = 10 * 60_000;
-let db: TestDatabase;
-let sql: Sql;
-let producer: Producer;
 let admin: Admin;
-const prefixes: string[] = [];
 /** Order ids whose handler rejects its event. */
 const poison = new Set<number>();
 
 beforeAll(async () => {
-  db = await createTestDatabase("payment");
-  sql = createSql(db.url, { max: 4 });
-  await sql`create table effects (order_id bigint not null, event_id uuid not null)`;
-  producer = kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner });
-  await producer.connect();
-  admin = kafka.admin();
+  admin = bed.kafka.admin();
   await admin.connect();
 });
 afterAll(async () => {
   await admin?.disconnect();
-  await producer?.disconnect();
-  await sql?.end({ timeout: 5 });
-  await db?.drop();
-  for (const prefix of prefixes) await dropTopics(prefix);
 });
 
 async function startConsumer(): Promise<{ consumer: EventConsumer; topic: string }> {
-  const prefix = uniqueTopicPrefix();
-  prefixes.push(prefix);
+  const prefix = bed.newPrefix();
   const consumer = createEventConsumer({
-    kafka,
-    sql,
-    logger,
+    kafka: bed.kafka,
+    sql: bed.sql,
+    logger: bed.logger,
     metrics: createMetricsRegistry("t"),
     groupId: "commit-test",
     topicPrefix: prefix,
@@ -69,7 +46,7 @@ async function startConsumer(): Promise<{ consumer: EventConsumer; topic: string
 
 /** Sends one event under a fixed key (so every send lands on one partition); returns where it went. */
 async function send(topic: string, orderId: number) {
-  const [meta] = await producer.send({
+  const [meta] = await bed.producer.send({
     topic,
     acks: -1,
     messages: [{ key: "same-key", value: JSON.stringify(cancelled(orderId)) }],
@@ -82,7 +59,7 @@ async function committedOffset(consumer: EventConsumer, topic: string, partition
   return offsets!.partitions.find((p) => p.partition === partition)!.offset;
 }
 
-const effectsOf = (orderId: number) => countEffects(sql, orderId);
+const effectsOf = (orderId: number) => countEffects(bed.sql, orderId);
 
 describe("offset commits", () => {
   it("when messages follow each other within the interval, then the first is committed at once and the rest when the consumer stops", async () => {

@@ -1,26 +1,15 @@
 import { createEvent, topicName } from "@shop/events";
-import { createKafka } from "@shop/kafka";
-import { AppError, createLogger, createMetricsRegistry, createSql, type Sql } from "@shop/platform";
-import {
-  createTestDatabase,
-  eventually,
-  kafkaBrokers,
-  type TestDatabase,
-  uniqueTopicPrefix,
-} from "@shop/testkit";
-import { type Consumer, Partitioners, type Producer } from "kafkajs";
+import { AppError, createMetricsRegistry } from "@shop/platform";
+import { eventually } from "@shop/testkit";
+import type { Consumer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEventConsumer, type EventConsumer } from "../src/consumer.js";
-import { cancelled, effectsOf as countEffects } from "./helpers.js";
+import { cancelled, effectsOf as countEffects, useConsumerTestbed } from "./helpers.js";
 
 // The inbox table comes from the services' migrations; the payment database has one.
-const logger = createLogger({ service: "consumer-test", level: "silent" });
-const kafka = createKafka({ brokers: kafkaBrokers(), clientId: "consumer-test", logger });
-const prefix = uniqueTopicPrefix();
+const bed = useConsumerTestbed("consumer-test");
+const prefix = bed.newPrefix();
 const ordersTopic = topicName("orders", prefix);
-let db: TestDatabase;
-let sql: Sql;
-let producer: Producer;
 let consumer: EventConsumer;
 let dlqReader: Consumer;
 const deadLetters: { value: string; headers: Record<string, string> }[] = [];
@@ -29,21 +18,16 @@ const metrics = createMetricsRegistry("t");
 const faults = new Map<number, number | "reject">();
 
 async function send(key: string, value: string, headers: Record<string, string> = {}) {
-  await producer.send({ topic: ordersTopic, acks: -1, messages: [{ key, value, headers }] });
+  await bed.producer.send({ topic: ordersTopic, acks: -1, messages: [{ key, value, headers }] });
 }
 
-const effectsOf = (orderId: number) => countEffects(sql, orderId);
+const effectsOf = (orderId: number) => countEffects(bed.sql, orderId);
 
 beforeAll(async () => {
-  db = await createTestDatabase("payment");
-  sql = createSql(db.url, { max: 5 });
-  await sql`create table effects (order_id bigint not null, event_id uuid not null)`;
-  producer = kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner });
-  await producer.connect();
   consumer = createEventConsumer({
-    kafka,
-    sql,
-    logger,
+    kafka: bed.kafka,
+    sql: bed.sql,
+    logger: bed.logger,
     metrics,
     groupId: "consumer-test",
     topicPrefix: prefix,
@@ -64,7 +48,7 @@ beforeAll(async () => {
     },
   });
   await consumer.start();
-  dlqReader = kafka.consumer({ groupId: `${prefix}dlq-reader` });
+  dlqReader = bed.kafka.consumer({ groupId: `${prefix}dlq-reader` });
   await dlqReader.connect();
   await dlqReader.subscribe({ topic: consumer.deadLetterTopic, fromBeginning: true });
   await dlqReader.run({
@@ -79,9 +63,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await consumer?.stop();
   await dlqReader?.disconnect();
-  await producer?.disconnect();
-  await sql?.end({ timeout: 5 });
-  await db?.drop();
 });
 
 describe("event consumer", () => {
@@ -109,9 +90,9 @@ describe("event consumer", () => {
     const marker = cancelled(101);
     await send("101", JSON.stringify(marker)); // same partition, after both copies
     await eventually(async () => ((await effectsOf(101)) === 2 ? true : undefined));
-    const rows = await sql`select event_id from effects where order_id = 101 order by event_id`;
+    const rows = await bed.sql`select event_id from effects where order_id = 101 order by event_id`;
     expect(rows.map((r) => r.event_id).sort()).toEqual([event.eventId, marker.eventId].sort());
-    const [inbox] = await sql`select count(*)::int as n from inbox where event_id = ${event.eventId}`;
+    const [inbox] = await bed.sql`select count(*)::int as n from inbox where event_id = ${event.eventId}`;
     expect(inbox?.n).toBe(1);
   });
 
@@ -150,7 +131,7 @@ describe("event consumer", () => {
     expect(dead.headers["dlq-attempts"]).toBe("4");
     expect(dead.headers["dlq-reason"]).toMatch(/database hiccup/);
     expect(await effectsOf(404)).toBe(0);
-    const [inbox] = await sql`select count(*)::int as n from inbox where event_id = ${event.eventId}`;
+    const [inbox] = await bed.sql`select count(*)::int as n from inbox where event_id = ${event.eventId}`;
     expect(inbox?.n).toBe(0);
   });
 
@@ -169,7 +150,7 @@ describe("event consumer", () => {
     faults.set(705, "reject");
     const events = ids.map(cancelled);
     // One produce request with one key: one partition, fetched as one batch, handled as one run.
-    await producer.send({
+    await bed.producer.send({
       topic: ordersTopic,
       acks: -1,
       messages: events.map((e) => ({ key: "7xx", value: JSON.stringify(e) })),
@@ -182,7 +163,7 @@ describe("event consumer", () => {
     expect(await effectsOf(705)).toBe(0);
     expect(faults.get(703)).toBe(0);
     const inbox =
-      await sql`select event_id from inbox where event_id = any(${events.map((e) => e.eventId)}::uuid[])`;
+      await bed.sql`select event_id from inbox where event_id = any(${events.map((e) => e.eventId)}::uuid[])`;
     expect(inbox.map((r) => r.event_id).sort()).toEqual(
       events
         .filter((e) => e !== poison)
@@ -193,16 +174,17 @@ describe("event consumer", () => {
 
   it("when messages on every partition are handled, then the group's committed offsets reach the end of each", async () => {
     const ids = Array.from({ length: 24 }, (_, i) => 7000 + i);
-    await producer.send({
+    await bed.producer.send({
       topic: ordersTopic,
       acks: -1,
       messages: ids.map((id) => ({ key: String(id), value: JSON.stringify(cancelled(id)) })),
     });
     await eventually(async () => {
-      const [row] = await sql`select count(*)::int as n from effects where order_id between 7000 and 7023`;
+      const [row] =
+        await bed.sql`select count(*)::int as n from effects where order_id between 7000 and 7023`;
       return row!.n === ids.length ? true : undefined;
     });
-    const admin = kafka.admin();
+    const admin = bed.kafka.admin();
     await admin.connect();
     try {
       const ends = await admin.fetchTopicOffsets(ordersTopic);
@@ -242,12 +224,12 @@ describe("operator tools", () => {
   it("when dead letters are replayed after the cause is fixed, then they are processed once, and a second replay sends nothing", async () => {
     const { listDeadLetters, replayDeadLetters } = await import("../src/cli/dead-letters.js");
     // A consumer of its own, so the other tests' dead letters stay out of this one.
-    const ownPrefix = uniqueTopicPrefix();
+    const ownPrefix = bed.newPrefix();
     let broken = true;
     const own = createEventConsumer({
-      kafka,
-      sql,
-      logger,
+      kafka: bed.kafka,
+      sql: bed.sql,
+      logger: bed.logger,
       metrics,
       groupId: "replay-test",
       topicPrefix: ownPrefix,
@@ -261,12 +243,12 @@ describe("operator tools", () => {
     });
     await own.start();
     const event = cancelled(707);
-    await producer.send({
+    await bed.producer.send({
       topic: topicName("orders", ownPrefix),
       messages: [{ key: "707", value: JSON.stringify(event) }],
     });
     const listed = await eventually(async () =>
-      (await listDeadLetters(kafka, own.deadLetterTopic)).find((l) => l.eventId === event.eventId),
+      (await listDeadLetters(bed.kafka, own.deadLetterTopic)).find((l) => l.eventId === event.eventId),
     );
     expect(listed).toMatchObject({
       eventType: "OrderCancelled",
@@ -276,21 +258,21 @@ describe("operator tools", () => {
 
     broken = false;
     const replayGroup = `${ownPrefix}replay-test.dlq-replay`;
-    expect(await replayDeadLetters(kafka, own.deadLetterTopic, replayGroup)).toBe(1);
+    expect(await replayDeadLetters(bed.kafka, own.deadLetterTopic, replayGroup)).toBe(1);
     await eventually(async () => ((await effectsOf(707)) === 1 ? true : undefined));
-    expect(await replayDeadLetters(kafka, own.deadLetterTopic, replayGroup)).toBe(0);
+    expect(await replayDeadLetters(bed.kafka, own.deadLetterTopic, replayGroup)).toBe(0);
     await own.stop();
   });
   it("when parked outbox rows are unparked, then they are pending again", async () => {
     const { listParked, unpark } = await import("../src/cli/parked-rows.js");
     const event = cancelled(808);
-    await sql`
+    await bed.sql`
       insert into outbox (event_id, topic, message_key, event_type, payload, attempts, last_error, parked_at)
-      values (${event.eventId}, ${ordersTopic}, '808', 'OrderCancelled', ${sql.json(event as never)}, 10, 'too large', now())
+      values (${event.eventId}, ${ordersTopic}, '808', 'OrderCancelled', ${bed.sql.json(event as never)}, 10, 'too large', now())
     `;
-    expect((await listParked(sql)).map((r) => r.event_id)).toContain(event.eventId);
-    expect(await unpark(sql)).toBe(1);
-    const [row] = await sql`select parked_at, attempts from outbox where event_id = ${event.eventId}`;
+    expect((await listParked(bed.sql)).map((r) => r.event_id)).toContain(event.eventId);
+    expect(await unpark(bed.sql)).toBe(1);
+    const [row] = await bed.sql`select parked_at, attempts from outbox where event_id = ${event.eventId}`;
     expect(row).toEqual({ parked_at: null, attempts: 0 });
   });
 });

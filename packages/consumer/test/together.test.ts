@@ -1,62 +1,35 @@
 import { topicName } from "@shop/events";
-import { createKafka, ensureTopics } from "@shop/kafka";
-import { AppError, createLogger, createMetricsRegistry, createSql, type Sql } from "@shop/platform";
-import {
-  createTestDatabase,
-  dropTopics,
-  eventually,
-  kafkaBrokers,
-  type TestDatabase,
-  uniqueTopicPrefix,
-} from "@shop/testkit";
-import { Partitioners, type Producer } from "kafkajs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureTopics } from "@shop/kafka";
+import { AppError, createMetricsRegistry } from "@shop/platform";
+import { eventually } from "@shop/testkit";
+import { describe, expect, it } from "vitest";
 import { createEventConsumer } from "../src/consumer.js";
-import { cancelled } from "./helpers.js";
+import { cancelled, useConsumerTestbed } from "./helpers.js";
 
 // Runs of several partitions that are ready together share one transaction. The messages are on
 // the topic before the consumer joins, so its first fetch brings a batch for every partition.
-const logger = createLogger({ service: "consumer-together-test", level: "silent" });
-const kafka = createKafka({ brokers: kafkaBrokers(), clientId: "consumer-together-test", logger });
-let db: TestDatabase;
-let sql: Sql;
-let producer: Producer;
-const prefixes: string[] = [];
+const bed = useConsumerTestbed("consumer-together-test", {
+  effectsColumns: "order_id bigint not null, event_id uuid not null, txid bigint not null",
+  poolMax: 8,
+});
 /** Order ids whose handler rejects its event. */
 const poison = new Set<number>();
 
-beforeAll(async () => {
-  db = await createTestDatabase("payment");
-  sql = createSql(db.url, { max: 8 });
-  await sql`
-    create table effects (order_id bigint not null, event_id uuid not null, txid bigint not null)
-  `;
-  producer = kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner });
-  await producer.connect();
-});
-afterAll(async () => {
-  await producer?.disconnect();
-  await sql?.end({ timeout: 5 });
-  await db?.drop();
-  for (const prefix of prefixes) await dropTopics(prefix);
-});
-
 /** Puts one event per order id on a fresh topic, then consumes them with a new group. */
 async function consumeAfterProducing(ids: number[]) {
-  const prefix = uniqueTopicPrefix();
-  prefixes.push(prefix);
+  const prefix = bed.newPrefix();
   const topic = topicName("orders", prefix);
-  await ensureTopics(kafka, [{ topic }]);
-  await producer.send({
+  await ensureTopics(bed.kafka, [{ topic }]);
+  await bed.producer.send({
     topic,
     acks: -1,
     messages: ids.map((id) => ({ key: String(id), value: JSON.stringify(cancelled(id)) })),
   });
   const metrics = createMetricsRegistry("t");
   const consumer = createEventConsumer({
-    kafka,
-    sql,
-    logger,
+    kafka: bed.kafka,
+    sql: bed.sql,
+    logger: bed.logger,
     metrics,
     groupId: "together-test",
     topicPrefix: prefix,
@@ -72,7 +45,7 @@ async function consumeAfterProducing(ids: number[]) {
     },
   });
   await consumer.start();
-  const admin = kafka.admin();
+  const admin = bed.kafka.admin();
   await admin.connect();
   const offsets = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
   const partitions = new Set(offsets.filter((p) => p.high !== "0").map((p) => p.partition));
@@ -80,7 +53,7 @@ async function consumeAfterProducing(ids: number[]) {
 }
 
 async function effectsOf(ids: number[]) {
-  return sql<{ order_id: number; txid: string }[]>`
+  return bed.sql<{ order_id: number; txid: string }[]>`
     select order_id, txid::text from effects where order_id = any(${ids}::bigint[]) order by order_id
   `;
 }
