@@ -29,6 +29,7 @@ export interface BenchConfig {
   products: number;
   readSeconds: number;
   readConnections: number;
+  readRounds: number;
   pgbench: { clients: number; threads: number; seconds: number };
   /** After the steps, go on stepping with the latency limit lifted: the most the saga completes at all. */
   capacityProbe: boolean;
@@ -75,6 +76,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): BenchConfig {
     products: num(env, "BENCH_PRODUCTS", 50),
     readSeconds: num(env, "BENCH_READ_SECONDS", quick ? 4 : 10),
     readConnections: num(env, "BENCH_READ_CONNECTIONS", 32),
+    readRounds: num(env, "BENCH_READ_ROUNDS", quick ? 2 : 5),
     pgbench: {
       clients: num(env, "BENCH_PGBENCH_CLIENTS", 8),
       threads: num(env, "BENCH_PGBENCH_THREADS", 2),

@@ -109,12 +109,13 @@ async function main() {
   for (const [name, pid] of Object.entries(pids)) report.rss.idle[name] = pid ? readRssMb(pid) : undefined;
 
   // 2. Baselines, while the stack is idle.
-  progress.say(`read path: bare Fastify vs gateway, ${cfg.readSeconds} s each`);
+  progress.say(`read path: bare Fastify vs gateway, ${cfg.readSeconds} s each in ${cfg.readRounds} rounds`);
   report.readPath = await measureReadPath({
     gatewayUrl,
     productId: session.productIds[0]!,
     connections: cfg.readConnections,
     durationMs: cfg.readSeconds * 1000,
+    rounds: cfg.readRounds,
   }).catch(failed);
   progress.say(`database ceiling: pgbench, ${cfg.pgbench.seconds} s`);
   report.database = await runPgbenchCeiling({ ...cfg.pgbench, products: cfg.products, users: 1_000 }).catch(

@@ -137,6 +137,15 @@ describe("memory metrics", () => {
     expect(parseNearCacheCounts("process_resident_memory_bytes 1")).toBeUndefined();
   });
 
+  it("when read-path rounds disagree, then the median round decides, the lower middle one of an even count", async () => {
+    const { medianRound } = await import("../src/baselines/read-path.js");
+    const round = (ratio: number) => ({ bare: 1000, gateway: ratio * 1000, ratio });
+    expect(medianRound([round(0.42), round(0.24), round(0.45)]).ratio).toBe(0.42);
+    expect(medianRound([round(0.5), round(0.3), round(0.4), round(0.2)]).ratio).toBe(0.3);
+    expect(medianRound([round(0.37)]).ratio).toBe(0.37);
+    expect(() => medianRound([])).toThrow();
+  });
+
   it("when a process's status is read, then its RSS and the mapped files' part of it come out in MB", async () => {
     const { parseRss, startRssSampler } = await import("../src/report/rss-sampler.js");
     const status = [

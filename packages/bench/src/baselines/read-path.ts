@@ -7,12 +7,31 @@ import { summarise } from "../stats/percentiles.js";
 
 export interface ReadPathResult {
   path: string;
+  /** The median round's (see `rounds`). */
   bare: ClosedLoopResult;
   gateway: ClosedLoopResult;
-  /** Gateway throughput as a share of the bare route's. */
+  /** Gateway throughput as a share of the bare route's, in the median round. */
   ratio: number;
+  /** Every round, the bare route then the gateway, in the order run. */
+  rounds?: ReadPathRound[];
   /** The gateway's product near cache over its run (warm-up included), when its /metrics answered. */
   nearCache?: NearCacheCounts;
+}
+
+export interface ReadPathRound {
+  bare: number;
+  gateway: number;
+  ratio: number;
+}
+
+/**
+ * The round whose ratio is the median (the lower middle one of an even count): a round that a
+ * shared machine slowed on one side only moves the ratio least this way.
+ */
+export function medianRound<T extends { ratio: number }>(rounds: readonly T[]): T {
+  if (rounds.length === 0) throw new Error("no rounds");
+  const sorted = [...rounds].sort((a, b) => a.ratio - b.ratio);
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
 }
 
 export interface NearCacheCounts {
@@ -58,13 +77,15 @@ async function startBareServer(body: string) {
   throw new Error(`bare server exited: ${out}`);
 }
 
-async function measure(origin: string, path: string, connections: number, durationMs: number) {
+async function measure(origin: string, path: string, connections: number, durationMs: number, warmUp = true) {
   const api = createHttpClient(origin, { connections, timeoutMs: 10_000 });
   try {
     // A short warm-up, so both sides are measured with JIT-compiled hot paths and open sockets.
-    await runClosedLoop(connections, Math.min(2_000, durationMs / 4), async () => {
-      return (await api.request("GET", path)).status === 200;
-    });
+    if (warmUp) {
+      await runClosedLoop(connections, Math.min(2_000, durationMs / 4), async () => {
+        return (await api.request("GET", path)).status === 200;
+      });
+    }
     return await runClosedLoop(connections, durationMs, async () => {
       return (await api.request("GET", path)).status === 200;
     });
@@ -75,14 +96,19 @@ async function measure(origin: string, path: string, connections: number, durati
 
 /**
  * `GET /api/v1/products/:id` through the gateway (JWT-less public read: rate limit, then the
- * gateway's near cache; on a miss gRPC to the product service and its Redis cache) against a bare Fastify route answering the same body, both
- * at maximum throughput with the same closed-loop client.
+ * gateway's near cache; on a miss gRPC to the product service and its Redis cache) against a bare
+ * Fastify route answering the same body, both at maximum throughput with the same closed-loop
+ * client. The time is split into `rounds` of the bare route then the gateway, and the median
+ * round's ratio decides, so that the machine slowing down during one side's run (the figure of
+ * the bare route alone moves by half between runs on a shared VM) does not decide it.
  */
 export async function measureReadPath(opts: {
   gatewayUrl: string;
   productId: string;
   connections: number;
   durationMs: number;
+  /** Rounds of bare then gateway, `durationMs` split among them (default 1). */
+  rounds?: number;
   /** Only load the gateway (the bare server's figures are then zero). */
   skipBare?: boolean;
 }): Promise<ReadPathResult> {
@@ -92,7 +118,7 @@ export async function measureReadPath(opts: {
   await probe.close();
   if (sample.status !== 200) throw new Error(`GET ${path}: HTTP ${sample.status}`);
 
-  let bare: ClosedLoopResult = {
+  const idle: ClosedLoopResult = {
     connections: opts.connections,
     seconds: 0,
     requests: 0,
@@ -100,27 +126,37 @@ export async function measureReadPath(opts: {
     perSecond: 0,
     latencyMs: summarise([]),
   };
-  if (!opts.skipBare) {
-    const bareServer = await startBareServer(JSON.stringify(sample.body));
-    try {
-      bare = await measure(`http://127.0.0.1:${bareServer.port}`, path, opts.connections, opts.durationMs);
-    } finally {
+  const roundCount = opts.skipBare ? 1 : Math.max(1, opts.rounds ?? 1);
+  const roundMs = opts.durationMs / roundCount;
+  const bareServer = opts.skipBare ? undefined : await startBareServer(JSON.stringify(sample.body));
+  const runs: { bare: ClosedLoopResult; gateway: ClosedLoopResult; ratio: number }[] = [];
+  const before = await nearCacheCounts(opts.gatewayUrl);
+  try {
+    for (let i = 0; i < roundCount; i++) {
+      const bare = bareServer
+        ? await measure(`http://127.0.0.1:${bareServer.port}`, path, opts.connections, roundMs, i === 0)
+        : idle;
+      const gateway = await measure(opts.gatewayUrl, path, opts.connections, roundMs, i === 0);
+      runs.push({ bare, gateway, ratio: gateway.perSecond / bare.perSecond });
+    }
+  } finally {
+    if (bareServer) {
       bareServer.child.kill("SIGTERM");
       await once(bareServer.child, "exit");
     }
   }
-  const before = await nearCacheCounts(opts.gatewayUrl);
-  const gateway = await measure(opts.gatewayUrl, path, opts.connections, opts.durationMs);
   const after = await nearCacheCounts(opts.gatewayUrl);
   const nearCache =
     before && after
       ? { hit: after.hit - before.hit, miss: after.miss - before.miss, bypass: after.bypass - before.bypass }
       : undefined;
+  const median = medianRound(runs);
   return {
     path,
-    bare,
-    gateway,
-    ratio: gateway.perSecond / bare.perSecond,
+    bare: median.bare,
+    gateway: median.gateway,
+    ratio: median.ratio,
+    rounds: runs.map((r) => ({ bare: r.bare.perSecond, gateway: r.gateway.perSecond, ratio: r.ratio })),
     ...(nearCache ? { nearCache } : {}),
   };
 }

@@ -264,6 +264,14 @@ export function renderMarkdown(r: BenchReport): string {
       "",
       `Gateway / bare: **${pct(rp.ratio)}** of the throughput, p99 ${f(rp.gateway.latencyMs.p99 / rp.bare.latencyMs.p99, 1)}x.`,
       "",
+      ...(rp.rounds && rp.rounds.length > 1
+        ? [
+            `Rounds of bare then gateway, in the order run (the median round is shown above): ${rp.rounds
+              .map((x) => `${pct(x.ratio)} (${f(x.gateway)} / ${f(x.bare)})`)
+              .join(", ")}.`,
+            "",
+          ]
+        : []),
       rp.nearCache
         ? `The gateway's product near cache answered ${rp.nearCache.hit} of ${rp.nearCache.hit + rp.nearCache.miss + rp.nearCache.bypass} reads (warm-up included; ${rp.nearCache.miss} misses, ${rp.nearCache.bypass} while unsubscribed): one hot product, as a shop's front page reads it. A read that misses costs what the product service adds (see the read path profiles).`
         : "The gateway's near-cache counters were not readable.",
