@@ -146,7 +146,7 @@ with claimed as (
 update outbox o set published_at = now(), attempts = o.attempts + 1 from claimed where o.id = claimed.id;
 COMMIT;
 
--- 10. product: OrderPaid -> sale (confirm-sale.ts, move-reserved.ts).
+-- 10. product: OrderPaid -> sale (confirm-sale.ts, settle-reservation.ts).
 BEGIN;
 insert into product.inbox (consumer, event_id, event_type) values ('product', gen_random_uuid(), 'OrderPaid')
 on conflict do nothing returning 1;

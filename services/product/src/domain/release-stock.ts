@@ -1,7 +1,7 @@
 import type { Queryable } from "@shop/platform";
 import type { ReservationLine } from "../data-access/reservation-repository.js";
 import type { ProductDeps } from "./deps.js";
-import { settleReservation } from "./move-reserved.js";
+import { settleReservation } from "./settle-reservation.js";
 import { inTransaction } from "./unit-of-work.js";
 
 export interface OrderToRelease {
