@@ -22,6 +22,8 @@ export interface BenchConfig {
   settleSeconds: number;
   /** Load before the first step, not judged: JIT compilation and connection set-up stay out of the steps. */
   warmupSeconds: number;
+  /** Produce-fetch-commit loops against the broker before anything is measured: its JIT compiler's work stays out. */
+  brokerWarmupSeconds: number;
   maxOutstanding: number;
   connections: number;
   timeoutMs: number;
@@ -69,6 +71,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): BenchConfig {
     drainSeconds: num(env, "BENCH_DRAIN_SECONDS", quick ? 5 : 10),
     settleSeconds: num(env, "BENCH_SETTLE_SECONDS", quick ? 30 : 90),
     warmupSeconds: num(env, "BENCH_WARMUP_SECONDS", quick ? 3 : 5),
+    brokerWarmupSeconds: num(env, "BENCH_BROKER_WARMUP_SECONDS", quick ? 20 : 45),
     maxOutstanding: num(env, "BENCH_MAX_OUTSTANDING", 5_000),
     connections: num(env, "BENCH_CONNECTIONS", 64),
     timeoutMs: num(env, "BENCH_TIMEOUT_MS", 10_000),

@@ -3,6 +3,7 @@ import type { ReadPathResult } from "../baselines/read-path.js";
 import type { BenchConfig } from "../config.js";
 import type { Verdict } from "../load/rate-plan.js";
 import type { ProfileSummary } from "../profile/summarise.js";
+import type { BrokerWarmup } from "../saga/broker-warmup.js";
 import type { SagaStepResult } from "../saga/saga-load.js";
 import type { CpuUsage } from "./cpu-usage.js";
 import type { WaitSample } from "./db-wait-sampler.js";
@@ -48,7 +49,8 @@ export interface BenchReport {
   };
   readPath: ReadPathResult | Failed | undefined;
   database: PgbenchResult | Failed | undefined;
-  /** The same script without its pg_notify calls. */
+  /** Absent in older reports; skipped when BENCH_BROKER_WARMUP_SECONDS=0. */
+  brokerWarmup?: BrokerWarmup | Failed | { skipped: string };
   steps: StepReport[];
   sustainableRate: number;
   /** Highest rate the saga kept up with when only completions and errors counted (p99 ignored). */
