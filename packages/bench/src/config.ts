@@ -20,7 +20,11 @@ export interface BenchConfig {
   drainSeconds: number;
   /** Longest wait before a step for the services' consumers to empty their backlog. */
   settleSeconds: number;
-  /** Load before the first step, not judged: JIT compilation and connection set-up stay out of the steps. */
+  /**
+   * Load on each fresh stack before anything on it is judged: the services' JIT compilation and
+   * connection set-up stay out of the steps (at 25/s, a 5-s warm-up left the first 10-20 s of
+   * the next run at two to four times the p99 of the rest).
+   */
   warmupSeconds: number;
   /** Produce-fetch-commit loops against the broker before anything is measured: its JIT compiler's work stays out. */
   brokerWarmupSeconds: number;
@@ -70,7 +74,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): BenchConfig {
     sustainSeconds: num(env, "BENCH_SUSTAIN_SECONDS", quick ? 15 : 60),
     drainSeconds: num(env, "BENCH_DRAIN_SECONDS", quick ? 5 : 10),
     settleSeconds: num(env, "BENCH_SETTLE_SECONDS", quick ? 30 : 90),
-    warmupSeconds: num(env, "BENCH_WARMUP_SECONDS", quick ? 3 : 5),
+    warmupSeconds: num(env, "BENCH_WARMUP_SECONDS", quick ? 10 : 20),
     brokerWarmupSeconds: num(env, "BENCH_BROKER_WARMUP_SECONDS", quick ? 20 : 45),
     maxOutstanding: num(env, "BENCH_MAX_OUTSTANDING", 5_000),
     connections: num(env, "BENCH_CONNECTIONS", 64),

@@ -94,6 +94,7 @@ async function main() {
     memory: undefined,
     ordersAfterSustained: undefined,
     database: undefined,
+    warmups: [],
     steps: [],
     sustainableRate: 0,
     sustained: undefined,
@@ -155,10 +156,12 @@ async function main() {
     progress.say(describe(result));
     return { ...result, cpu: cpu.stop() };
   };
-  if (cfg.warmupSeconds > 0) {
-    progress.say(`warm-up: ${steps[0]}/s for ${cfg.warmupSeconds} s (not judged)`);
-    await runStep("warm-up", steps[0]!, cfg.warmupSeconds);
-  }
+  const warmUp = async (rate: number) => {
+    if (cfg.warmupSeconds <= 0) return;
+    progress.say(`warm-up: ${rate}/s for ${cfg.warmupSeconds} s (not judged)`);
+    report.warmups!.push(await runStep("warm-up", rate, cfg.warmupSeconds));
+  };
+  await warmUp(steps[0]!);
   const found = await findSustainableRate(
     steps,
     (rate) => runStep("step", rate, cfg.stepSeconds),
@@ -193,7 +196,7 @@ async function main() {
     progress.say("a fresh stack for the sustained run");
     ({ session, pids, databases, httpPorts } = await openStack());
     for (const [name, pid] of Object.entries(pids)) report.rss.idle[name] = pid ? readRssMb(pid) : undefined;
-    if (cfg.warmupSeconds > 0) await runStep("warm-up", sustainRate, cfg.warmupSeconds);
+    await warmUp(sustainRate);
   }
   progress.say(`sustained run: ${sustainRate}/s for ${cfg.sustainSeconds} s`);
   const sampler = startRssSampler(pids);
@@ -365,7 +368,7 @@ async function profileRun(rate: number): Promise<NonNullable<BenchReport["profil
       drainMs: cfg.drainSeconds * 1000,
     });
   // Warm up at the same rate first, so the profile shows steady state rather than JIT compilation.
-  await step("profile warm-up", 5_000);
+  await step("profile warm-up", Math.max(5, cfg.warmupSeconds) * 1000);
   toggleProfilers();
   progress.say(describe(await step("profile", cfg.profileSeconds * 1000)));
   toggleProfilers();

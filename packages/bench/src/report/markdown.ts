@@ -158,6 +158,17 @@ export function renderMarkdown(r: BenchReport): string {
     "",
     "CPU ms per saga: what the whole machine ran (user and system time as the kernel counts it; the load generator, Kafka, PostgreSQL and Redis included) during the step and its drain wait, divided by the sagas that finished.",
     "",
+    ...(r.warmups?.length
+      ? [
+          `Warm-ups on each fresh stack before it was judged (not judged; a new process's first seconds, JIT compilation included): ${r.warmups
+            .map(
+              (w) =>
+                `${w.rate}/s for ${f(w.seconds)} s -> ${f(w.completedPerSecond, 1)} completed/s, p50 / p99 ${f(w.latencyMs.p50)} / ${f(w.latencyMs.p99)} ms, ${f(machineMsPerSaga(w))} ms CPU per saga`,
+            )
+            .join("; ")}.`,
+          "",
+        ]
+      : []),
     `**Highest sustainable rate: ${r.sustainableRate}/s.**`,
     "",
     ...(r.capacity
@@ -364,7 +375,7 @@ export function renderMarkdown(r: BenchReport): string {
   else if ("skipped" in p) out.push(`Skipped: ${p.skipped}`, "");
   else {
     out.push(
-      `Every service under the V8 CPU profiler (a separate stack; profiling starts after a 5 s warm-up) while orders arrive at ${p.rate}/s for ${p.seconds} s; self time per function, top first. ` +
+      `Every service under the V8 CPU profiler (a separate stack; profiling starts after a warm-up at the same rate) while orders arrive at ${p.rate}/s for ${p.seconds} s; self time per function, top first. ` +
         "On a shared machine a descheduled thread still counts as busy in the function it was in, so shares of native calls such as `writeBuffer` (socket writes) grow with the load average.",
       "",
     );

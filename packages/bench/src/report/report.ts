@@ -20,7 +20,7 @@ export type StepReport = SagaStepResult & { verdict: Verdict; cpu?: CpuUsage };
 export const sagasFinished = (s: SagaStepResult) => s.paid + s.cancelled;
 
 /** CPU the whole machine ran per saga finished in a step (load generator, brokers and databases included). */
-export function machineMsPerSaga(s: StepReport): number {
+export function machineMsPerSaga(s: SagaStepResult & { cpu?: CpuUsage }): number {
   const sagas = sagasFinished(s);
   return s.cpu && sagas > 0 ? (s.cpu.machine.busy * 1000) / sagas : Number.NaN;
 }
@@ -51,6 +51,8 @@ export interface BenchReport {
   database: PgbenchResult | Failed | undefined;
   /** Absent in older reports; skipped when BENCH_BROKER_WARMUP_SECONDS=0. */
   brokerWarmup?: BrokerWarmup | Failed | { skipped: string };
+  /** The load each fresh stack got before it was judged (absent in older reports). */
+  warmups?: (SagaStepResult & { cpu?: CpuUsage })[];
   steps: StepReport[];
   sustainableRate: number;
   /** Highest rate the saga kept up with when only completions and errors counted (p99 ignored). */
