@@ -107,7 +107,7 @@ async function main() {
   // 1. A warm broker, then the stack and its data. A broker that has just started is still
   // compiling its hot paths, which would count against whatever is measured first.
   if (cfg.brokerWarmupSeconds > 0) {
-    progress.say(`broker warm-up: produce, fetch and commit loops for ${cfg.brokerWarmupSeconds} s`);
+    progress.say(`broker warm-up: messages through three topics for ${cfg.brokerWarmupSeconds} s`);
     report.brokerWarmup = await warmBroker({
       brokers: kafkaBrokers(),
       logger,
