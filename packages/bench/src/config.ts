@@ -26,7 +26,7 @@ export interface BenchConfig {
    * the next run at two to four times the p99 of the rest).
    */
   warmupSeconds: number;
-  /** Produce-fetch-commit loops against the broker before anything is measured: its JIT compiler's work stays out. */
+  /** Messages through scratch topics before anything is measured, so the broker's JIT compilation stays out. */
   brokerWarmupSeconds: number;
   maxOutstanding: number;
   connections: number;

@@ -53,14 +53,14 @@ function brokerWarmupLines(w: BenchReport["brokerWarmup"]): string[] {
   if (w === undefined) return [];
   if (isFailed(w)) return [`Broker warm-up failed: ${w.error}`, ""];
   if ("skipped" in w) return [`Broker warm-up skipped (${w.skipped}).`, ""];
-  const perRoundTrip = w.windows.map((x) =>
+  const perHop = w.windows.map((x) =>
     x.kafkaCpuSeconds === undefined || x.hops === 0 ? "-" : f((x.kafkaCpuSeconds * 1e6) / x.hops, 0),
   );
   const hops = w.windows.reduce((n, x) => n + x.hops, 0);
   const seconds = w.windows.reduce((n, x) => n + x.seconds, 0);
   return [
     `Broker warm-up before anything was measured: ${w.chains} messages circulating through three topics, ${hops} hops in ${f(seconds, 0)} s. ` +
-      `The broker's CPU per hop, in µs, window by window: ${perRoundTrip.join(", ")} (it falls while its JIT compiler works through the hot paths).`,
+      `The broker's CPU per hop, in µs, window by window: ${perHop.join(", ")} (it falls while its JIT compiler works through the hot paths).`,
     "",
   ];
 }

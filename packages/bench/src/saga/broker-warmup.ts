@@ -16,7 +16,7 @@ export interface BrokerWarmup {
   /** The scratch topics, deleted afterwards. */
   topics: string[];
   chains: number;
-  /** Consecutive windows: the broker's CPU per round trip falls as its JIT compiler finishes. */
+  /** Consecutive windows: the broker's CPU per hop falls as its JIT compiler finishes. */
   windows: BrokerWarmupWindow[];
 }
 
@@ -26,8 +26,8 @@ const WINDOW_SECONDS = 5;
  * Runs the broker's saga paths hot for a while before anything is measured. A broker that has
  * just started runs interpreted and C1 code, and its JIT compiler works through the produce,
  * fetch, purgatory and offset-commit paths for minutes under the saga's load: the first run after
- * `make infra` counted Kafka at 15.6 ms of CPU per saga at 25/s, the next one on the same broker
- * 7.3 (FINDINGS.md, tenth pass). A production broker has been running for days, so the saga is
+ * `make infra` counted Kafka at 15.6 ms of CPU per saga at 25/s, a run on the same broker seven
+ * minutes later 7.3 (FINDINGS.md, tenth pass). A production broker has been running for days, so the saga is
  * measured against a warm one.
  *
  * The saga's shape, many times faster: `chains` messages circulate through three topics of six
