@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { findSustainableRate, judgeStep, rateSteps, type StepOutcome } from "../src/load/rate-plan.js";
+import {
+  findSustainableRate,
+  judgeStep,
+  rateSteps,
+  type StepOutcome,
+  type Verdict,
+} from "../src/load/rate-plan.js";
+import type { BenchReport, StepReport } from "../src/report/report.js";
+import { evaluateTargets } from "../src/report/targets.js";
 
 function outcome(rate: number, over: Partial<StepOutcome> = {}): StepOutcome {
   return {
@@ -86,5 +94,52 @@ describe("rate steps", () => {
   it("when even the first step fails, then the sustainable rate is 0", async () => {
     const { best } = await findSustainableRate([50], async (rate) => outcome(rate, { failed: 500 }));
     expect(best).toBe(0);
+  });
+});
+
+describe("targets", () => {
+  const step = (rate: number, verdict: Verdict, p99: number) =>
+    ({
+      ...outcome(rate),
+      label: "step",
+      paid: rate * 20,
+      cancelled: 0,
+      seconds: 20,
+      paidLatencyMs: { p99 },
+      verdict,
+    }) as unknown as StepReport;
+  const report = (sustained: StepReport, sustainableRate: number) =>
+    ({
+      machine: { atStart: { loadAverage: [1.5], cores: 2 }, loadAverageAtEnd: [1.8] },
+      database: { sagasPerSecond: 100 },
+      steps: [step(35, { sustainable: true, reasons: [] }, 150)],
+      sustainableRate,
+      sustained,
+      capacity: undefined,
+      readPath: undefined,
+      rss: { idle: {}, sustained: undefined },
+    }) as unknown as BenchReport;
+  const shareOf = (r: BenchReport) =>
+    evaluateTargets(r).find((t) => t.name === "share of the database ceiling")!;
+
+  it("when the steps held a rate but its sustained run did not, then the share says so, with the reason", () => {
+    const failed = step(35, { sustainable: false, reasons: ["p99 354 ms > 200 ms"] }, 354);
+    const share = shareOf(report(failed, 35));
+    expect(share.met).toBe(false);
+    expect(share.result).toContain(
+      "0% sustainable (the steps held 35/s, its sustained run did not: p99 354 ms > 200 ms)",
+    );
+  });
+
+  it("when no step held, then the share says that no rate met the step limits", () => {
+    const failed = step(10, { sustainable: false, reasons: ["p99 300 ms > 200 ms"] }, 300);
+    expect(shareOf(report(failed, 0)).result).toContain("0% sustainable (no rate met the step limits)");
+  });
+
+  it("when the sustained run held, then the share is its completed rate over the ceiling", () => {
+    const held = step(35, { sustainable: true, reasons: [] }, 150);
+    const share = shareOf(report(held, 35));
+    expect(share.result).toBe("35% (35 of 100 sagas/s)");
+    expect(share.met).toBe(false);
   });
 });

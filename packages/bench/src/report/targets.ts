@@ -73,7 +73,11 @@ export function evaluateTargets(r: BenchReport): Target[] {
       target: ">= 50% of the pgbench saga rate",
       result: s.verdict.sustainable
         ? `${(ratio * 100).toFixed(0)}% (${fmt(s.completedPerSecond)} of ${fmt(db.sagasPerSecond)} sagas/s)`
-        : `0% sustainable (no rate met the step limits)${
+        : `0% sustainable (${
+            r.sustainableRate > 0
+              ? `the steps held ${r.sustainableRate}/s, its sustained run did not: ${s.verdict.reasons.join("; ")}`
+              : "no rate met the step limits"
+          })${
             r.capacity
               ? `; with p99 ignored the saga kept up with ${r.capacity.rate}/s = ${((r.capacity.rate / db.sagasPerSecond) * 100).toFixed(0)}% of ${fmt(db.sagasPerSecond)} sagas/s`
               : `; ${fmt(db.sagasPerSecond)} sagas/s ceiling`
