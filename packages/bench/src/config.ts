@@ -3,7 +3,7 @@ import { DEFAULT_LIMITS, type Limits } from "./load/rate-plan.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
-/** Every setting of the benchmark, from BENCH_* variables; BENCH_QUICK=1 picks a ~2-minute smoke run. */
+/** Every setting of the benchmark, from BENCH_* variables; BENCH_QUICK=1 picks a ~4-minute smoke run. */
 export interface BenchConfig {
   quick: boolean;
   /** A running stack to use instead of starting one (then admin credentials and topic prefix too). */
@@ -21,9 +21,9 @@ export interface BenchConfig {
   /** Longest wait before a step for the services' consumers to empty their backlog. */
   settleSeconds: number;
   /**
-   * Load on each fresh stack before anything on it is judged: the services' JIT compilation and
-   * connection set-up stay out of the steps (at 25/s, a 5-s warm-up left the first 10-20 s of
-   * the next run at two to four times the p99 of the rest).
+   * Load on each fresh stack before anything on it is judged, so the figures are a warm stack's:
+   * at 35/s a fresh stack's per-second p99 fell from about 1.9 s in its first seconds to 0.4 s
+   * after 30 s and 0.2 s after 60 s (FINDINGS.md, tenth pass).
    */
   warmupSeconds: number;
   /** Messages through scratch topics before anything is measured, so the broker's JIT compilation stays out. */
@@ -74,7 +74,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): BenchConfig {
     sustainSeconds: num(env, "BENCH_SUSTAIN_SECONDS", quick ? 15 : 60),
     drainSeconds: num(env, "BENCH_DRAIN_SECONDS", quick ? 5 : 10),
     settleSeconds: num(env, "BENCH_SETTLE_SECONDS", quick ? 30 : 90),
-    warmupSeconds: num(env, "BENCH_WARMUP_SECONDS", quick ? 10 : 20),
+    warmupSeconds: num(env, "BENCH_WARMUP_SECONDS", quick ? 20 : 60),
     brokerWarmupSeconds: num(env, "BENCH_BROKER_WARMUP_SECONDS", quick ? 20 : 45),
     maxOutstanding: num(env, "BENCH_MAX_OUTSTANDING", 5_000),
     connections: num(env, "BENCH_CONNECTIONS", 64),

@@ -1,7 +1,7 @@
 /**
  * The saga benchmark: the whole platform under an open-model load, against the machine's own
  * HTTP and database ceilings measured in the same run. Run: `pnpm --filter @shop/bench bench`
- * (BENCH_QUICK=1 for a ~2-minute smoke run; every setting in config.ts). Writes a Markdown and
+ * (BENCH_QUICK=1 for a ~4-minute smoke run; every setting in config.ts). Writes a Markdown and
  * a JSON report, SVG charts and CPU profiles under bench-results/.
  */
 import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
