@@ -59,7 +59,7 @@ function brokerWarmupLines(w: BenchReport["brokerWarmup"]): string[] {
   const hops = w.windows.reduce((n, x) => n + x.hops, 0);
   const seconds = w.windows.reduce((n, x) => n + x.seconds, 0);
   return [
-    `Broker warm-up before anything was measured: ${w.chains} messages circulating through three topics, ${hops} hops in ${f(seconds, 0)} s. ` +
+    `Broker warm-up before anything was measured: ${w.chains} messages circulating through ${w.topics.length} topics, ${hops} hops in ${f(seconds, 0)} s. ` +
       `The broker's CPU per hop, in µs, window by window: ${perHop.join(", ")} (it falls while its JIT compiler works through the hot paths).`,
     "",
   ];

@@ -13,14 +13,17 @@ import type { RssSummary } from "./rss-sampler.js";
 
 export type Failed = { error: string };
 
-/** One run at a fixed rate, judged, with the CPU the machine spent on it (absent in older reports). */
-export type StepReport = SagaStepResult & { verdict: Verdict; cpu?: CpuUsage };
+/** One run at a fixed rate with the CPU the machine spent on it (absent in older reports). */
+export type MeasuredRun = SagaStepResult & { cpu?: CpuUsage };
+
+/** A measured run, judged. */
+export type StepReport = MeasuredRun & { verdict: Verdict };
 
 /** Sagas that reached a terminal state in a step. */
 export const sagasFinished = (s: SagaStepResult) => s.paid + s.cancelled;
 
 /** CPU the whole machine ran per saga finished in a step (load generator, brokers and databases included). */
-export function machineMsPerSaga(s: SagaStepResult & { cpu?: CpuUsage }): number {
+export function machineMsPerSaga(s: MeasuredRun): number {
   const sagas = sagasFinished(s);
   return s.cpu && sagas > 0 ? (s.cpu.machine.busy * 1000) / sagas : Number.NaN;
 }
@@ -52,7 +55,7 @@ export interface BenchReport {
   /** Absent in older reports; skipped when BENCH_BROKER_WARMUP_SECONDS=0. */
   brokerWarmup?: BrokerWarmup | Failed | { skipped: string };
   /** The load each fresh stack got before it was judged (absent in older reports). */
-  warmups?: (SagaStepResult & { cpu?: CpuUsage })[];
+  warmups?: MeasuredRun[];
   steps: StepReport[];
   sustainableRate: number;
   /** Highest rate the saga kept up with when only completions and errors counted (p99 ignored). */

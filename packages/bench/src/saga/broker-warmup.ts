@@ -27,8 +27,8 @@ const WINDOW_SECONDS = 5;
  * just started runs interpreted and C1 code, and its JIT compiler works through the produce,
  * fetch, purgatory and offset-commit paths for minutes under the saga's load: the first run after
  * `make infra` counted Kafka at 15.6 ms of CPU per saga at 25/s, a run on the same broker seven
- * minutes later 7.3 (FINDINGS.md, tenth pass). A production broker has been running for days, so the saga is
- * measured against a warm one.
+ * minutes later 7.3 (FINDINGS.md, tenth pass). A production broker has been running for days,
+ * so the saga is measured against a warm one.
  *
  * The saga's shape, many times faster: `chains` messages circulate through three topics of six
  * partitions. An idempotent producer (as the outbox relays use) sends each one; the topic's own
@@ -96,7 +96,6 @@ export async function warmBroker(opts: {
         kafkaCpuSeconds: used.groups.Kafka?.seconds,
       });
     }
-    stopping = true;
     return { topics, chains, windows };
   } finally {
     stopping = true;
