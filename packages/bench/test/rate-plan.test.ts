@@ -136,6 +136,21 @@ describe("targets", () => {
     expect(shareOf(report(failed, 0)).result).toContain("0% sustainable (no rate met the step limits)");
   });
 
+  const throughputOf = (r: BenchReport) => evaluateTargets(r).find((t) => t.name === "saga throughput")!;
+
+  it("when the database ceiling is under 500/s, then the throughput target names it as the first limit", () => {
+    const held = step(35, { sustainable: true, reasons: [] }, 150);
+    const target = throughputOf(report(held, 35));
+    expect(target.met).toBe(false);
+    expect(target.limitedBy).toMatch(/^PostgreSQL alone, .* reached 100 sagas\/s .*below 500\/s; every step/);
+  });
+
+  it("when the database ceiling is above 500/s, then the throughput target does not blame it", () => {
+    const held = step(35, { sustainable: true, reasons: [] }, 150);
+    const r = { ...report(held, 35), database: { sagasPerSecond: 800 } } as unknown as BenchReport;
+    expect(throughputOf(r).limitedBy).toMatch(/^every step up to 35\/s passed/);
+  });
+
   it("when the sustained run held, then the share is its completed rate over the ceiling", () => {
     const held = step(35, { sustainable: true, reasons: [] }, 150);
     const share = shareOf(report(held, 35));

@@ -48,11 +48,27 @@ function busiest(r: BenchReport): string {
     : "";
 }
 
+const SAGA_RATE_TARGET = 500;
+
+/**
+ * When PostgreSQL alone, doing only the saga's database work with the machine to itself, stays
+ * under the wanted rate, no saga code can reach it here; the report says that first.
+ */
+function belowCeiling(r: BenchReport): string {
+  const db = r.database;
+  if (!db || isFailed(db) || "skipped" in db || db.sagasPerSecond >= SAGA_RATE_TARGET) return "";
+  return (
+    `PostgreSQL alone, running only the saga's transactions with the machine to itself, ` +
+    `reached ${fmt(db.sagasPerSecond)} sagas/s in this run (the database ceiling), below ${SAGA_RATE_TARGET}/s; `
+  );
+}
+
 /** The four targets of the issue, each met or missed with the figure that decides it. */
 export function evaluateTargets(r: BenchReport): Target[] {
   const targets: Target[] = [];
   const s = r.sustained;
-  const sustainedOk = s !== undefined && s.rate >= 500 && s.verdict.sustainable && s.paidLatencyMs.p99 < 200;
+  const sustainedOk =
+    s !== undefined && s.rate >= SAGA_RATE_TARGET && s.verdict.sustainable && s.paidLatencyMs.p99 < 200;
   targets.push({
     name: "saga throughput",
     target: ">= 500 completed sagas/s for 60 s, p99 create-to-PAID < 200 ms",
@@ -60,7 +76,7 @@ export function evaluateTargets(r: BenchReport): Target[] {
       ? `${fmt(s.completedPerSecond)} sagas/s for ${fmt(s.seconds)} s at ${s.rate}/s offered, p99 create-to-PAID ${fmt(s.paidLatencyMs.p99)} ms`
       : "no sustained run",
     met: s ? sustainedOk : null,
-    limitedBy: sustainedOk ? "" : `${stepLimit(r)}${busiest(r)}`,
+    limitedBy: sustainedOk ? "" : `${belowCeiling(r)}${stepLimit(r)}${busiest(r)}`,
   });
 
   const db = r.database;
