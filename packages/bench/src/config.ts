@@ -16,6 +16,8 @@ export interface BenchConfig {
   stepSeconds: number;
   /** Runs of a failing step before it counts as failed (the last decides). */
   stepAttempts: number;
+  /** Rates tried halfway between the highest that held and the lowest that failed, after the steps. */
+  refineSteps: number;
   sustainSeconds: number;
   drainSeconds: number;
   /** Longest wait before a step for the services' consumers to empty their backlog. */
@@ -71,6 +73,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): BenchConfig {
     maxRate: num(env, "BENCH_MAX_RATE", quick ? 300 : 2_000),
     stepSeconds: num(env, "BENCH_STEP_SECONDS", quick ? 8 : 20),
     stepAttempts: Math.max(1, num(env, "BENCH_STEP_ATTEMPTS", quick ? 1 : 2)),
+    refineSteps: num(env, "BENCH_REFINE_STEPS", quick ? 1 : 2),
     sustainSeconds: num(env, "BENCH_SUSTAIN_SECONDS", quick ? 15 : 60),
     drainSeconds: num(env, "BENCH_DRAIN_SECONDS", quick ? 5 : 10),
     settleSeconds: num(env, "BENCH_SETTLE_SECONDS", quick ? 30 : 90),

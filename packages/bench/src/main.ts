@@ -167,15 +167,15 @@ async function main() {
     (rate) => runStep("step", rate, cfg.stepSeconds),
     cfg.limits,
     cfg.stepAttempts,
+    cfg.refineSteps,
   );
   report.steps = found.results;
   report.sustainableRate = found.best;
-  const lastTried = found.results.at(-1)?.rate ?? 0;
-  const above = steps.filter((r) => r > lastTried);
-  if (cfg.capacityProbe && found.results.at(-1)?.verdict.sustainable === false && above.length > 0) {
+  const failedRate = found.stoppedAt;
+  const above = failedRate ? steps.filter((r) => r > failedRate.rate) : [];
+  if (cfg.capacityProbe && failedRate && above.length > 0) {
     // Throughput without the latency limit: where completions stop keeping up with arrivals.
     progress.say("capacity probe: the steps go on with the p99 limit lifted");
-    const failedRate = found.results.at(-1)!;
     const capacity = await findSustainableRate(above, (rate) => runStep("capacity", rate, cfg.stepSeconds), {
       ...cfg.limits,
       p99Ms: Number.POSITIVE_INFINITY,
@@ -319,7 +319,9 @@ function writeCharts(s: SagaStepResult) {
 }
 
 function writeStepsChart(steps: SagaStepResult[]) {
-  const by = (pick: (s: SagaStepResult) => number) => steps.map((s) => [s.rate, pick(s)] as [number, number]);
+  const byRate = [...steps].sort((a, b) => a.rate - b.rate);
+  const by = (pick: (s: SagaStepResult) => number) =>
+    byRate.map((s) => [s.rate, pick(s)] as [number, number]);
   writeFileSync(
     `${outDir}/steps.svg`,
     lineChart({

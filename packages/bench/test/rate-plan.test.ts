@@ -3,6 +3,7 @@ import {
   findSustainableRate,
   judgeStep,
   rateSteps,
+  refinementRate,
   type StepOutcome,
   type Verdict,
 } from "../src/load/rate-plan.js";
@@ -89,6 +90,58 @@ describe("rate steps", () => {
       [50, false, true],
       [50, false, false],
     ]);
+  });
+
+  it("when refining, then rates halfway between the last that held and the first that failed are tried", async () => {
+    const tried: number[] = [];
+    // The machine's limit lies at 90/s: 88 holds, 94 does not.
+    const { best, results, stoppedAt } = await findSustainableRate(
+      [50, 75, 100],
+      async (rate) => {
+        tried.push(rate);
+        return outcome(rate, { p99Ms: rate > 90 ? 300 : 40 });
+      },
+      undefined,
+      1,
+      2,
+    );
+    expect(tried).toEqual([50, 75, 100, 88, 94]);
+    expect(best).toBe(88);
+    expect(stoppedAt?.rate).toBe(100);
+    expect(results.map((r) => r.verdict.sustainable)).toEqual([true, true, false, true, false]);
+  });
+
+  it("when a refined rate fails, then the next one lies below it, and a failing one is run again", async () => {
+    const tried: number[] = [];
+    const { best } = await findSustainableRate(
+      [50, 75, 100],
+      async (rate) => {
+        tried.push(rate);
+        return outcome(rate, { p99Ms: rate > 80 ? 300 : 40 });
+      },
+      undefined,
+      2,
+      2,
+    );
+    expect(tried).toEqual([50, 75, 100, 100, 88, 88, 82, 82]);
+    expect(best).toBe(75);
+  });
+
+  it("when the rates are close already or none held, then nothing is refined", async () => {
+    expect(refinementRate(75, 100)).toBe(88);
+    expect(refinementRate(100, 110)).toBeUndefined();
+    const tried: number[] = [];
+    await findSustainableRate(
+      [10, 25],
+      async (rate) => {
+        tried.push(rate);
+        return outcome(rate, { p99Ms: 300 });
+      },
+      undefined,
+      1,
+      2,
+    );
+    expect(tried).toEqual([10]);
   });
 
   it("when even the first step fails, then the sustainable rate is 0", async () => {

@@ -76,31 +76,61 @@ export function rateSteps(base: number[], max: number): number[] {
 }
 
 /**
+ * The rate halfway between one that held and one that did not, or undefined when they are close
+ * enough already (a tenth of the lower one, at least 1/s apart).
+ */
+export function refinementRate(held: number, failed: number): number | undefined {
+  if (failed - held <= Math.max(1, held * 0.1)) return undefined;
+  return Math.round((held + failed) / 2);
+}
+
+/**
  * Walks the steps until one is not sustainable; returns the highest sustainable rate (0 when
- * even the first fails) and every attempt's verdict. A failed step is run again, up to `attempts`
- * runs in all, and the last run decides: on a shared machine one stall (another guest, a
- * collection in the broker) can break a p99 that the rate holds otherwise. Every attempt is
- * reported, a repeated one marked `retried`.
+ * even the first fails), every attempt's verdict, and the step that stopped the walk. A failed
+ * step is run again, up to `attempts` runs in all, and the last run decides: on a shared machine
+ * one stall (another guest, a collection in the broker) can break a p99 that the rate holds
+ * otherwise. Every attempt is reported, a repeated one marked `retried`.
+ *
+ * The steps grow by a third or more near the top (75, 100/s), so the rate that held can be well
+ * under the machine's limit. With `refine`, that many more rates are tried after the walk stopped,
+ * each halfway between the highest that held and the lowest that did not (bisection), and the
+ * highest that held counts.
  */
 export async function findSustainableRate<T extends StepOutcome>(
   steps: number[],
   runStep: (rate: number) => Promise<T>,
   limits: Limits = DEFAULT_LIMITS,
   attempts = 1,
-): Promise<{ best: number; results: (T & { verdict: Verdict })[] }> {
-  let best = 0;
+  refine = 0,
+): Promise<{ best: number; results: (T & { verdict: Verdict })[]; stoppedAt?: T & { verdict: Verdict } }> {
   const results: (T & { verdict: Verdict })[] = [];
-  for (const rate of steps) {
-    let verdict: Verdict = { sustainable: false, reasons: [] };
-    for (let attempt = 1; attempt <= attempts; attempt++) {
+  async function tryRate(rate: number): Promise<T & { verdict: Verdict }> {
+    for (let attempt = 1; ; attempt++) {
       const outcome = await runStep(rate);
-      verdict = judgeStep(outcome, limits);
-      const last = verdict.sustainable || attempt === attempts;
-      results.push({ ...outcome, verdict: last ? verdict : { ...verdict, retried: true } });
-      if (last) break;
+      const verdict = judgeStep(outcome, limits);
+      const last = verdict.sustainable || attempt >= attempts;
+      const result = { ...outcome, verdict: last ? verdict : { ...verdict, retried: true } };
+      results.push(result);
+      if (last) return result;
     }
-    if (!verdict.sustainable) break;
+  }
+
+  let best = 0;
+  let stoppedAt: (T & { verdict: Verdict }) | undefined;
+  for (const rate of steps) {
+    const result = await tryRate(rate);
+    if (!result.verdict.sustainable) {
+      stoppedAt = result;
+      break;
+    }
     best = rate;
   }
-  return { best, results };
+  let lowestFailed = stoppedAt?.rate;
+  for (let round = 0; round < refine && best > 0 && lowestFailed !== undefined; round++) {
+    const rate = refinementRate(best, lowestFailed);
+    if (rate === undefined) break;
+    if ((await tryRate(rate)).verdict.sustainable) best = rate;
+    else lowestFailed = rate;
+  }
+  return { best, results, stoppedAt };
 }

@@ -106,6 +106,9 @@ export function renderMarkdown(r: BenchReport): string {
       ((r.settings.stepAttempts ?? 1) > 1
         ? `A failing step is run again, up to ${r.settings.stepAttempts} runs, and the last run decides (every run is listed). `
         : "") +
+      ((r.settings.refineSteps ?? 0) > 0
+        ? `After the first failing step, up to ${r.settings.refineSteps} more rates are tried, each halfway between the highest that held and the lowest that failed. `
+        : "") +
       `Open model: requests leave on schedule, at most ${r.settings.maxOutstanding} outstanding (more are dropped and counted), ${r.settings.connections} keep-alive connections, ` +
       `timeout ${r.settings.timeoutMs} ms. ${r.settings.customers} customers, ${r.settings.products} products, one line of quantity 1 per order. ` +
       "Latency runs from the moment a request was due to the moment its OrderPaid/OrderCancelled reached the bench's Kafka consumer.",

@@ -7,9 +7,11 @@ const RSS_LIMIT_MB = 150;
 const fmt = (v: number | null | undefined, d = 0) =>
   v === null || v === undefined || !Number.isFinite(v) ? "n/a" : v.toFixed(d);
 
-/** What stopped the step-up: the first unsustainable step's broken limits. */
+/** What stopped the step-up: the broken limits of the lowest rate that failed. */
 function stepLimit(r: BenchReport): string {
-  const failed = r.steps.find((s) => !s.verdict.sustainable && !s.verdict.retried);
+  const failed = r.steps
+    .filter((s) => !s.verdict.sustainable && !s.verdict.retried)
+    .sort((a, b) => a.rate - b.rate)[0];
   const load = `load average ${r.machine.atStart.loadAverage[0]} -> ${r.machine.loadAverageAtEnd[0]} on ${r.machine.atStart.cores} cores`;
   if (!failed) return `every step up to ${r.sustainableRate}/s passed (the step list ended); ${load}`;
   return `at ${failed.rate}/s: ${failed.verdict.reasons.join("; ")}; ${load}`;
