@@ -65,6 +65,36 @@ describe("dispatcher", () => {
     await smtp.close();
   });
 
+  it("when a round claims less than a batch, then the dispatcher asks when the next row is due instead of claiming again", async () => {
+    const smtp = await startSmtpPeer();
+    const app = await start(smtp.port, { pollIntervalMs: 10 * 60_000 });
+    const { notifications } = app.service;
+    const calls: string[] = [];
+    const claimDue = notifications.claimDue.bind(notifications);
+    const nextDueAt = notifications.nextDueAt.bind(notifications);
+    notifications.claimDue = async (...args) => {
+      const rows = await claimDue(...args);
+      calls.push(`claimed ${rows.length}`);
+      return rows;
+    };
+    notifications.nextDueAt = async (...args) => {
+      calls.push("next due");
+      return nextDueAt(...args);
+    };
+    app.service.dispatcher.start();
+    const asked = (times: number) => () =>
+      calls.filter((c) => c === "next due").length === times ? true : undefined;
+    await eventually(asked(1));
+    const n = email(`${uid()}@example.test`);
+    await app.sql.begin((tx) => notifications.insertPending([n], tx));
+    await eventually(asked(2));
+
+    expect(calls).toEqual(["claimed 0", "next due", "claimed 1", "next due"]);
+    expect(smtp.to(n.recipient!)).toHaveLength(1);
+    await app.service.dispatcher.stop();
+    await smtp.close();
+  });
+
   it("when the SMTP server is down, then the email waits and goes out once the server is back", async () => {
     const probe = await startSmtpPeer();
     const port = probe.port;

@@ -122,7 +122,9 @@ export function createDispatcher(deps: DispatcherDeps) {
       woken = false;
       let waitMs = settings.pollIntervalMs;
       try {
-        if ((await runOnce()) > 0) continue;
+        // A full batch may have left due rows behind. A partial one left none but rows committed
+        // since, and their wake-up set `woken`: claiming again at once would find nothing.
+        if ((await runOnce()) >= settings.batchSize || woken) continue;
         const nextDue = await notifications.nextDueAt();
         // A floor, so rows another instance is claiming right now do not make this loop spin.
         if (nextDue) waitMs = Math.max(20, Math.min(waitMs, nextDue.getTime() - Date.now()));
