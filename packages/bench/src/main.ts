@@ -11,7 +11,7 @@ import postgres from "postgres";
 import { runPgbenchCeiling } from "./baselines/pgbench.js";
 import { measureReadPath } from "./baselines/read-path.js";
 import { loadConfig } from "./config.js";
-import { findSustainableRate, judgeStep, rateSteps } from "./load/rate-plan.js";
+import { fallbackRate, findSustainableRate, judgeStep, rateSteps } from "./load/rate-plan.js";
 import { summariseDirectory } from "./profile/summarise.js";
 import { stackGrouping, startCpuUsage } from "./report/cpu-usage.js";
 import { startDbWaitSampler } from "./report/db-wait-sampler.js";
@@ -190,7 +190,7 @@ async function main() {
   // 4. The sustained run at the best rate (the lowest step when none held, to still show where it stands).
   // On a fresh stack when the bench owns it: the steps above that rate overload the services, and a
   // Node process keeps the memory its heap grew to, so RSS read after them would be the overload's.
-  const sustainRate = found.best || steps[0]!;
+  let sustainRate = found.best || steps[0]!;
   if (!cfg.gatewayUrl) {
     await stopAll();
     progress.say("a fresh stack for the sustained run");
@@ -198,18 +198,30 @@ async function main() {
     for (const [name, pid] of Object.entries(pids)) report.rss.idle[name] = pid ? readRssMb(pid) : undefined;
     await warmUp(sustainRate);
   }
-  progress.say(`sustained run: ${sustainRate}/s for ${cfg.sustainSeconds} s`);
-  const sampler = startRssSampler(pids);
-  const waits = Object.keys(databases).length ? startDbWaitSampler(pgServerUrl(), databases) : undefined;
-  const sustained = await runStep("sustained", sustainRate, cfg.sustainSeconds);
-  const rss = sampler.stop();
-  report.memory = await readMemoryBreakdown(httpPorts);
-  report.dbActivity = await waits?.stop();
-  if (databases.order)
-    report.ordersAfterSustained = await ordersByStatus(databases.order).catch(() => undefined);
-  if (Object.keys(pids).length > 0) report.rss.sustained = rss;
-  report.sustained = { ...sustained, verdict: judgeStep(sustained, cfg.limits) };
-  writeCharts(report.sustained);
+  const sustain = async (rate: number) => {
+    progress.say(`sustained run: ${rate}/s for ${cfg.sustainSeconds} s`);
+    const sampler = startRssSampler(pids);
+    const waits = Object.keys(databases).length ? startDbWaitSampler(pgServerUrl(), databases) : undefined;
+    const sustained = await runStep("sustained", rate, cfg.sustainSeconds);
+    const rss = sampler.stop();
+    report.memory = await readMemoryBreakdown(httpPorts);
+    report.dbActivity = await waits?.stop();
+    if (databases.order)
+      report.ordersAfterSustained = await ordersByStatus(databases.order).catch(() => undefined);
+    if (Object.keys(pids).length > 0) report.rss.sustained = rss;
+    report.sustained = { ...sustained, verdict: judgeStep(sustained, cfg.limits) };
+  };
+  await sustain(sustainRate);
+  // A minute can miss where a step's 20 s passed, most of all at a refined rate right at the
+  // limit: then once more, on the same warm stack, at the highest rate the steps held below it.
+  const lower = report.sustained!.verdict.sustainable ? undefined : fallbackRate(report.steps, sustainRate);
+  if (lower !== undefined) {
+    report.sustainedMissed = report.sustained;
+    progress.say(`the sustained run missed at ${sustainRate}/s; once more at ${lower}/s`);
+    sustainRate = lower;
+    await sustain(sustainRate);
+  }
+  writeCharts(report.sustained!);
   // One point per rate: the run that decided it.
   writeStepsChart(report.steps.filter((step) => !step.verdict.retried));
   await stopAll();

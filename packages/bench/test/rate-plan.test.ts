@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  fallbackRate,
   findSustainableRate,
   judgeStep,
   rateSteps,
@@ -144,6 +145,20 @@ describe("rate steps", () => {
     expect(tried).toEqual([10]);
   });
 
+  it("when a sustained run missed, then the next one runs at the highest rate the steps held below it", () => {
+    const ok = { sustainable: true, reasons: [] };
+    const missed = { sustainable: false, reasons: ["p99 220 ms > 200 ms"] };
+    const steps = [
+      { rate: 50, verdict: ok },
+      { rate: 75, verdict: ok },
+      { rate: 100, verdict: missed },
+      { rate: 88, verdict: ok },
+      { rate: 94, verdict: missed },
+    ];
+    expect(fallbackRate(steps, 88)).toBe(75);
+    expect(fallbackRate(steps, 50)).toBeUndefined();
+  });
+
   it("when even the first step fails, then the sustainable rate is 0", async () => {
     const { best } = await findSustainableRate([50], async (rate) => outcome(rate, { failed: 500 }));
     expect(best).toBe(0);
@@ -181,6 +196,20 @@ describe("targets", () => {
     expect(share.met).toBe(false);
     expect(share.result).toContain(
       "0% sustainable (the steps held 35/s, its sustained run did not: p99 354 ms > 200 ms)",
+    );
+  });
+
+  it("when a sustained run missed and the one at a lower rate held, then both targets say so", () => {
+    const missed = step(88, { sustainable: false, reasons: ["p99 264 ms > 200 ms"] }, 264);
+    const held = step(75, { sustainable: true, reasons: [] }, 180);
+    const r = { ...report(held, 88), sustainedMissed: missed } as BenchReport;
+    expect(shareOf(r).result).toBe("75% (75 of 100 sagas/s)");
+    expect(evaluateTargets(r).find((t) => t.name === "saga throughput")!.result).toContain(
+      "(a first sustained run at 88/s missed: p99 264 ms > 200 ms)",
+    );
+    const both = { ...r, sustained: step(75, { sustainable: false, reasons: ["p99 230 ms > 200 ms"] }, 230) };
+    expect(shareOf(both as BenchReport).result).toContain(
+      "the steps held 88/s, sustained runs at 88/s and 75/s did not: p99 230 ms > 200 ms",
     );
   });
 

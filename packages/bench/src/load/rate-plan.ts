@@ -134,3 +134,15 @@ export async function findSustainableRate<T extends StepOutcome>(
   }
   return { best, results, stoppedAt };
 }
+
+/**
+ * The rate to sustain again when a sustained run missed: the highest the steps held below it, or
+ * undefined when they held none. Near the limit a step's 20 s can pass a rate that a minute does not.
+ */
+export function fallbackRate(
+  steps: { rate: number; verdict: Verdict }[],
+  missed: number,
+): number | undefined {
+  const held = steps.filter((s) => s.verdict.sustainable && s.rate < missed).map((s) => s.rate);
+  return held.length ? Math.max(...held) : undefined;
+}

@@ -190,6 +190,15 @@ export function renderMarkdown(r: BenchReport): string {
   );
   const s = r.sustained;
   out.push("## Sustained run", "");
+  const missed = r.sustainedMissed;
+  if (missed) {
+    out.push(
+      `A sustained run at ${missed.rate}/s came first and missed: ${missed.verdict.reasons.join("; ")} ` +
+        `(p50 / p99 ${f(missed.latencyMs.p50)} / ${f(missed.latencyMs.p99)} ms, ${f(missed.completedPerSecond, 1)} completed/s, ${f(machineMsPerSaga(missed))} ms CPU per saga). ` +
+        `The run below is at ${s?.rate}/s, the highest rate the steps held below it, on the same stack right after it; its memory, database activity and CPU are the ones reported.`,
+      "",
+    );
+  }
   if (s) {
     out.push(
       `${s.rate}/s offered for ${f(s.seconds, 1)} s: ${s.accepted} accepted, ${f(s.completedPerSecond, 1)} completed sagas/s, ` +

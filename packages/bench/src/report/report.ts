@@ -61,6 +61,8 @@ export interface BenchReport {
   /** Highest rate the saga kept up with when only completions and errors counted (p99 ignored). */
   capacity: { rate: number; steps: StepReport[] } | undefined;
   sustained: StepReport | undefined;
+  /** A sustained run that missed before `sustained` ran at a lower rate the steps held (absent in older reports). */
+  sustainedMissed?: StepReport;
   /** What the services' database connections were doing during the sustained run. */
   dbActivity: WaitSample[] | undefined;
   dbActivityFailures: { failures: number; lastError: string } | undefined;
