@@ -107,7 +107,7 @@ export function renderMarkdown(r: BenchReport): string {
         ? `A failing step is run again, up to ${r.settings.stepAttempts} runs, and the last run decides (every run is listed). `
         : "") +
       ((r.settings.refineSteps ?? 0) > 0
-        ? `After the first failing step, up to ${r.settings.refineSteps} more rates are tried, each halfway between the highest that held and the lowest that failed. `
+        ? `After the first failing step, up to ${r.settings.refineSteps} more ${r.settings.refineSteps === 1 ? "rate is" : "rates are"} tried, each halfway between the highest that held and the lowest that failed. `
         : "") +
       `Open model: requests leave on schedule, at most ${r.settings.maxOutstanding} outstanding (more are dropped and counted), ${r.settings.connections} keep-alive connections, ` +
       `timeout ${r.settings.timeoutMs} ms. ${r.settings.customers} customers, ${r.settings.products} products, one line of quantity 1 per order. ` +
