@@ -75,6 +75,9 @@ export function rateSteps(base: number[], max: number): number[] {
   return steps;
 }
 
+/** A run's outcome with the verdict on it. */
+export type Judged<T extends StepOutcome> = T & { verdict: Verdict };
+
 /**
  * The rate halfway between one that held and one that did not, or undefined when they are close
  * enough already (a tenth of the lower one, at least 1/s apart).
@@ -102,9 +105,9 @@ export async function findSustainableRate<T extends StepOutcome>(
   limits: Limits = DEFAULT_LIMITS,
   attempts = 1,
   refine = 0,
-): Promise<{ best: number; results: (T & { verdict: Verdict })[]; stoppedAt?: T & { verdict: Verdict } }> {
-  const results: (T & { verdict: Verdict })[] = [];
-  async function tryRate(rate: number): Promise<T & { verdict: Verdict }> {
+): Promise<{ best: number; results: Judged<T>[]; stoppedAt?: Judged<T> }> {
+  const results: Judged<T>[] = [];
+  async function tryRate(rate: number): Promise<Judged<T>> {
     for (let attempt = 1; ; attempt++) {
       const outcome = await runStep(rate);
       const verdict = judgeStep(outcome, limits);
@@ -116,7 +119,7 @@ export async function findSustainableRate<T extends StepOutcome>(
   }
 
   let best = 0;
-  let stoppedAt: (T & { verdict: Verdict }) | undefined;
+  let stoppedAt: Judged<T> | undefined;
   for (const rate of steps) {
     const result = await tryRate(rate);
     if (!result.verdict.sustainable) {
