@@ -25,8 +25,19 @@ async function consumeAfterProducing(ids: number[]) {
     acks: -1,
     messages: ids.map((id) => ({ key: String(id), value: JSON.stringify(cancelled(id)) })),
   });
+  const { consumer, metrics } = await startConsumer(prefix);
+  const admin = bed.kafka.admin();
+  await admin.connect();
+  const offsets = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+  const partitions = new Set(offsets.filter((p) => p.high !== "0").map((p) => p.partition));
+  return { consumer, metrics, partitions };
+}
+
+/** A consumer of the `orders` topic under `prefix` whose handler records each event's transaction. */
+async function startConsumer(prefix: string, fetchLingerMs?: number) {
   const metrics = createMetricsRegistry("t");
   const consumer = createEventConsumer({
+    fetchLingerMs,
     kafka: bed.kafka,
     sql: bed.sql,
     logger: bed.logger,
@@ -45,11 +56,7 @@ async function consumeAfterProducing(ids: number[]) {
     },
   });
   await consumer.start();
-  const admin = bed.kafka.admin();
-  await admin.connect();
-  const offsets = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
-  const partitions = new Set(offsets.filter((p) => p.high !== "0").map((p) => p.partition));
-  return { consumer, metrics, partitions };
+  return { consumer, metrics };
 }
 
 async function effectsOf(ids: number[]) {
@@ -91,6 +98,41 @@ describe("runs of several partitions", () => {
       });
       // Each once: the shared transaction rolled back, and each run was done again on its own.
       expect(rows.map((r) => r.order_id)).toEqual(healthy);
+    } finally {
+      await consumer.stop();
+    }
+  });
+});
+
+describe("a lingering fetch", () => {
+  it("when events arrive one by one within the linger, then they are fetched together and commit in one or two transactions", async () => {
+    const prefix = bed.newPrefix();
+    const topic = topicName("orders", prefix);
+    await ensureTopics(bed.kafka, [{ topic }]);
+    const { consumer } = await startConsumer(prefix, 1_000);
+    try {
+      const send = (id: number) =>
+        bed.producer.send({
+          topic,
+          acks: -1,
+          messages: [{ key: "8200", value: JSON.stringify(cancelled(id)) }],
+        });
+      // The consumer is past its first fetches once it has handled one event.
+      await send(8199);
+      await eventually(async () => ((await effectsOf([8199])).length === 1 ? true : undefined));
+      // One produce request each, acknowledged before the next: without the linger the broker
+      // answers the consumer's fetch with the first and each later one comes on a fetch of its own.
+      const ids = Array.from({ length: 12 }, (_, i) => 8200 + i);
+      for (const id of ids) {
+        await send(id);
+      }
+      const rows = await eventually(async () => {
+        const r = await effectsOf(ids);
+        return r.length === ids.length ? r : undefined;
+      });
+      expect(rows.map((r) => r.order_id)).toEqual(ids);
+      // Two when the sends straddle the end of one fetch's linger.
+      expect(new Set(rows.map((r) => r.txid)).size).toBeLessThanOrEqual(2);
     } finally {
       await consumer.stop();
     }

@@ -136,6 +136,8 @@ export interface ConsumerDeps {
   maxAttempts?: number;
   retryBaseMs?: number;
   retryMaxMs?: number;
+  /** See `ConsumerOptions.fetchLingerMs`: the notifications are off the order's path. */
+  fetchLingerMs?: number;
 }
 
 /** The Kafka consumer (group "notification", topics users and orders), not started. */

@@ -77,6 +77,13 @@ export const configSpec = {
     10,
   ),
   dispatchBatchSize: int("NOTIFY_BATCH_SIZE", "notifications claimed and sent together", 10, 1, 1000),
+  consumerLingerMs: int(
+    "NOTIFY_CONSUMER_LINGER_MS",
+    "how long the broker may hold a fetch to gather events, taken then in one transaction (0: each event at once)",
+    200,
+    0,
+    5_000,
+  ),
 };
 
 export type Config = ConfigOf<typeof configSpec>;

@@ -42,6 +42,7 @@ runMain(async () => {
     logger,
     metrics,
     topicPrefix: config.kafkaTopicPrefix,
+    fetchLingerMs: config.consumerLingerMs,
   });
   life.add("consumer", consumer, (c) => c.stop());
   // The group join can take a whole session timeout (a crashed predecessor holds its partitions
