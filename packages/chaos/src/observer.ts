@@ -1,4 +1,4 @@
-import { deadLetterTopic, type TopicKey, topicName } from "@shop/events";
+import { CONSUMER_GROUPS, deadLetterTopic, type TopicKey, topicName } from "@shop/events";
 import { createKafka, type Kafka } from "@shop/kafka";
 import { createLogger } from "@shop/platform";
 import type { Stack } from "@shop/testkit";
@@ -8,13 +8,6 @@ export type DbService = "auth" | "product" | "order" | "payment" | "notification
 export const DB_SERVICES: DbService[] = ["auth", "product", "order", "payment", "notification"];
 /** Services whose database has an outbox. */
 export const OUTBOX_SERVICES: DbService[] = ["auth", "product", "order", "payment"];
-/** Every consumer group of the saga and the topics it reads. */
-export const CONSUMER_GROUPS: Record<string, TopicKey[]> = {
-  product: ["orders"],
-  order: ["inventory", "payments"],
-  payment: ["inventory", "orders"],
-  notification: ["users", "orders"],
-};
 export const SAGA_TOPICS: TopicKey[] = ["orders", "inventory", "payments", "users"];
 
 export type Db = postgres.Sql;

@@ -1,9 +1,9 @@
-import { deadLetterTopic, topicName } from "@shop/events";
+import { CONSUMER_GROUPS, deadLetterTopic, topicName } from "@shop/events";
 import { createKafka, ensureTopics } from "@shop/kafka";
 import { createLogger } from "@shop/platform";
 import { kafkaBrokers, type Stack, startStack, uniqueTopicPrefix } from "@shop/testkit";
 import { type ApiClient, createApiClient } from "./api-client.js";
-import { CONSUMER_GROUPS, createObserver, type Observer, SAGA_TOPICS } from "./observer.js";
+import { createObserver, type Observer, SAGA_TOPICS } from "./observer.js";
 import { type OwnBroker, type OwnRedis, startOwnBroker, startOwnRedis } from "./own-infra.js";
 import { type SeedOptions, type Shop, seedShop } from "./seed.js";
 import { createSupervisor, type Supervisor } from "./supervisor.js";

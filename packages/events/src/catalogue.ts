@@ -154,6 +154,18 @@ export function topicName(key: TopicKey, prefix = ""): string {
   return `${prefix}${topics[key]}`;
 }
 
+/**
+ * Every consumer group of the services and the topics it reads (each service's consumer names
+ * its own), for the tools that watch them all: lag, dead letters, quiet.
+ */
+export const CONSUMER_GROUPS: Readonly<Record<string, readonly TopicKey[]>> = {
+  product: ["orders"],
+  order: ["inventory", "payments"],
+  payment: ["inventory"],
+  "payment-cancellations": ["orders"],
+  notification: ["users", "orders"],
+};
+
 /** Dead letters of one consumer group. */
 export function deadLetterTopic(groupId: string, prefix = ""): string {
   return `${prefix}shop.dlq.${groupId}`;

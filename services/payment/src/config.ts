@@ -35,6 +35,13 @@ export const configSpec = {
     0,
     60_000,
   ),
+  cancellationsLingerMs: int(
+    "PAYMENT_CANCELLATIONS_LINGER_MS",
+    "how long the broker may hold a fetch of the cancellations' consumer to gather events (0: each event at once)",
+    200,
+    0,
+    5_000,
+  ),
 };
 
 export type Config = ConfigOf<typeof configSpec>;

@@ -39,6 +39,7 @@ runMain(async () => {
       registry: metrics,
       topicPrefix: config.kafkaTopicPrefix,
       payment: domain,
+      cancellationsLingerMs: config.cancellationsLingerMs,
     }),
     (c) => c.stop(),
   );

@@ -1,13 +1,5 @@
-import { type TopicKey, topicName } from "@shop/events";
+import { CONSUMER_GROUPS, topicName } from "@shop/events";
 import type { Kafka } from "@shop/kafka";
-
-/** The saga's consumer groups and what they read (see each service's consumer). */
-const GROUPS: Record<string, TopicKey[]> = {
-  product: ["orders"],
-  order: ["inventory", "payments"],
-  payment: ["inventory", "orders"],
-  notification: ["orders"],
-};
 
 /**
  * Messages the services' consumer groups have not committed yet, summed over the saga topics.
@@ -20,7 +12,7 @@ export async function sagaConsumerLag(kafka: Kafka, prefix: string): Promise<num
   try {
     const ends = new Map<string, Map<number, bigint>>();
     let lag = 0n;
-    for (const [group, keys] of Object.entries(GROUPS)) {
+    for (const [group, keys] of Object.entries(CONSUMER_GROUPS)) {
       const topics = keys.map((k) => topicName(k, prefix));
       const committed = await admin.fetchOffsets({ groupId: `${prefix}${group}`, topics });
       for (const { topic, partitions } of committed) {

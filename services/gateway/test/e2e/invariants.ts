@@ -1,3 +1,4 @@
+import { CONSUMER_GROUPS } from "@shop/events";
 import { createKafka } from "@shop/kafka";
 import { createLogger } from "@shop/platform";
 import { kafkaBrokers } from "@shop/testkit";
@@ -13,7 +14,7 @@ export function db(service: "product" | "order" | "payment" | "notification") {
 }
 
 export const SAGA_TOPICS = ["shop.orders.v1", "shop.inventory.v1", "shop.payments.v1", "shop.users.v1"];
-export const GROUPS = ["product", "order", "payment", "notification"];
+export const GROUPS = Object.keys(CONSUMER_GROUPS);
 
 /** Resolves once every consumer group has committed up to the end of every saga topic it reads. */
 export async function waitForQuiet(timeoutMs = 60_000): Promise<void> {
