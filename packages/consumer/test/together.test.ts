@@ -65,16 +65,21 @@ async function effectsOf(ids: number[]) {
   `;
 }
 
+/** The effects of `ids` once there are `count` of them (by default one per id). */
+function effectsOnceThere(ids: number[], count = ids.length) {
+  return eventually(async () => {
+    const r = await effectsOf(ids);
+    return r.length === count ? r : undefined;
+  });
+}
+
 describe("runs of several partitions", () => {
   it("when every partition has messages at the first fetch, then all of them commit in one transaction", async () => {
     const ids = Array.from({ length: 24 }, (_, i) => 8000 + i);
     const { consumer, partitions } = await consumeAfterProducing(ids);
     try {
       expect(partitions.size).toBeGreaterThan(1);
-      const rows = await eventually(async () => {
-        const r = await effectsOf(ids);
-        return r.length === ids.length ? r : undefined;
-      });
+      const rows = await effectsOnceThere(ids);
       expect(rows.map((r) => r.order_id)).toEqual(ids);
       expect(new Set(rows.map((r) => r.txid)).size).toBe(1);
     } finally {
@@ -92,10 +97,7 @@ describe("runs of several partitions", () => {
         const text = await metrics.getSingleMetricAsString("kafka_dead_letters_total");
         return /reason="rejected"[^}]*\} 1/.test(text) ? true : undefined;
       });
-      const rows = await eventually(async () => {
-        const r = await effectsOf(ids);
-        return r.length === healthy.length ? r : undefined;
-      });
+      const rows = await effectsOnceThere(ids, healthy.length);
       // Each once: the shared transaction rolled back, and each run was done again on its own.
       expect(rows.map((r) => r.order_id)).toEqual(healthy);
     } finally {
@@ -119,17 +121,14 @@ describe("a lingering fetch", () => {
         });
       // The consumer is past its first fetches once it has handled one event.
       await send(8199);
-      await eventually(async () => ((await effectsOf([8199])).length === 1 ? true : undefined));
+      await effectsOnceThere([8199]);
       // One produce request each, acknowledged before the next: without the linger the broker
       // answers the consumer's fetch with the first and each later one comes on a fetch of its own.
       const ids = Array.from({ length: 12 }, (_, i) => 8200 + i);
       for (const id of ids) {
         await send(id);
       }
-      const rows = await eventually(async () => {
-        const r = await effectsOf(ids);
-        return r.length === ids.length ? r : undefined;
-      });
+      const rows = await effectsOnceThere(ids);
       expect(rows.map((r) => r.order_id)).toEqual(ids);
       // Two when the sends straddle the end of one fetch's linger.
       expect(new Set(rows.map((r) => r.txid)).size).toBeLessThanOrEqual(2);
