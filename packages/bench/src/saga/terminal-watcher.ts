@@ -44,6 +44,9 @@ export async function startTerminalWatcher(opts: {
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: false });
   await consumer.run({
+    // A group of its own that never resumes: committing offsets (kafkajs would after every
+    // batch) only adds broker and bench work to the machine being measured.
+    autoCommit: false,
     partitionsConsumedConcurrently: 6,
     eachBatch: async ({ batch }) => {
       const receivedAt = performance.now();
