@@ -11,7 +11,14 @@ import postgres from "postgres";
 import { runPgbenchCeiling } from "./baselines/pgbench.js";
 import { measureReadPath } from "./baselines/read-path.js";
 import { loadConfig } from "./config.js";
-import { fallbackRate, findSustainableRate, judgeStep, rateSteps } from "./load/rate-plan.js";
+import {
+  fallbackRate,
+  findSustainableRate,
+  judgeStep,
+  keptUpRate,
+  onlyLatencyMissed,
+  rateSteps,
+} from "./load/rate-plan.js";
 import { summariseDirectory } from "./profile/summarise.js";
 import { stackGrouping, startCpuUsage } from "./report/cpu-usage.js";
 import { startDbWaitSampler } from "./report/db-wait-sampler.js";
@@ -173,18 +180,18 @@ async function main() {
   report.sustainableRate = found.best;
   const failedRate = found.stoppedAt;
   const above = failedRate ? steps.filter((r) => r > failedRate.rate) : [];
-  if (cfg.capacityProbe && failedRate && above.length > 0) {
-    // Throughput without the latency limit: where completions stop keeping up with arrivals.
-    progress.say("capacity probe: the steps go on with the p99 limit lifted");
-    const capacity = await findSustainableRate(above, (rate) => runStep("capacity", rate, cfg.stepSeconds), {
-      ...cfg.limits,
-      p99Ms: Number.POSITIVE_INFINITY,
-    });
-    const passedAtFailure = failedRate.verdict.reasons.every((r) => r.startsWith("p99"));
-    report.capacity = {
-      rate: capacity.best || (passedAtFailure ? failedRate.rate : 0),
-      steps: capacity.results,
-    };
+  if (cfg.capacityProbe && failedRate) {
+    // Throughput without the latency limit: where completions stop keeping up with arrivals. When
+    // the step that stopped the walk already fell behind, that place is known and no step is added.
+    const probe = onlyLatencyMissed(failedRate.verdict) && above.length > 0;
+    if (probe) progress.say("capacity probe: the steps go on with the p99 limit lifted");
+    const capacity = probe
+      ? await findSustainableRate(above, (rate) => runStep("capacity", rate, cfg.stepSeconds), {
+          ...cfg.limits,
+          p99Ms: Number.POSITIVE_INFINITY,
+        })
+      : { results: [] };
+    report.capacity = { rate: keptUpRate([...found.results, ...capacity.results]), steps: capacity.results };
   }
 
   // 4. The sustained run at the best rate (the lowest step when none held, to still show where it stands).

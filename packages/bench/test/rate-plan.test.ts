@@ -3,6 +3,8 @@ import {
   fallbackRate,
   findSustainableRate,
   judgeStep,
+  keptUpRate,
+  onlyLatencyMissed,
   rateSteps,
   refinementRate,
   type StepOutcome,
@@ -157,6 +159,35 @@ describe("rate steps", () => {
     ];
     expect(fallbackRate(steps, 88)).toBe(75);
     expect(fallbackRate(steps, 50)).toBeUndefined();
+  });
+
+  it("when steps fell behind their arrivals, then the capacity is the highest rate that kept up, latency aside", () => {
+    // The run of 2026-11-27: 100/s held on its second run; 200, 150 and 125/s all fell behind.
+    const ok = { sustainable: true, reasons: [] };
+    const slow = { sustainable: false, reasons: ["p99 242 ms > 200 ms"], retried: true };
+    const behind = (rate: number, done: number) => ({
+      sustainable: false,
+      reasons: ["p99 3003 ms > 200 ms", `completed ${done}/s < ${rate}/s arrivals`],
+    });
+    const steps = [
+      { rate: 75, verdict: ok },
+      { rate: 100, verdict: slow },
+      { rate: 100, verdict: ok },
+      { rate: 200, verdict: behind(200, 105) },
+      { rate: 150, verdict: behind(150, 111) },
+      { rate: 125, verdict: behind(125, 113) },
+    ];
+    expect(onlyLatencyMissed(slow)).toBe(true);
+    expect(onlyLatencyMissed(behind(200, 105))).toBe(false);
+    expect(keptUpRate(steps)).toBe(100);
+    // A rate that missed on latency alone kept up all the same.
+    expect(
+      keptUpRate([
+        ...steps,
+        { rate: 110, verdict: { sustainable: false, reasons: ["p99 400 ms > 200 ms"] } },
+      ]),
+    ).toBe(110);
+    expect(keptUpRate([{ rate: 10, verdict: behind(10, 5) }])).toBe(0);
   });
 
   it("when even the first step fails, then the sustainable rate is 0", async () => {

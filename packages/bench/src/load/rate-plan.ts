@@ -149,3 +149,17 @@ export function fallbackRate(
   const held = steps.filter((s) => s.verdict.sustainable && s.rate < missed).map((s) => s.rate);
   return held.length ? Math.max(...held) : undefined;
 }
+
+/** True when a step fell short on latency alone: completions kept up with arrivals, without errors. */
+export function onlyLatencyMissed(verdict: Verdict): boolean {
+  return verdict.reasons.every((r) => r.startsWith("p99"));
+}
+
+/**
+ * The highest rate whose deciding run kept up with its arrivals, latency not judged (0 when none
+ * did): what the saga completes at all, for the capacity figure.
+ */
+export function keptUpRate(steps: { rate: number; verdict: Verdict }[]): number {
+  const kept = steps.filter((s) => !s.verdict.retried && onlyLatencyMissed(s.verdict)).map((s) => s.rate);
+  return kept.length ? Math.max(...kept) : 0;
+}

@@ -176,12 +176,16 @@ export function renderMarkdown(r: BenchReport): string {
     "",
     ...(r.capacity
       ? [
-          `Capacity probe (p99 limit lifted, completions and errors still judged): ${r.capacity.steps
-            .map(
-              (s) =>
-                `${s.rate}/s -> ${f(s.completedPerSecond, 1)} completed/s, p99 ${f(s.latencyMs.p99)} ms, ${f(machineMsPerSaga(s))} ms CPU per saga${s.verdict.sustainable ? "" : ` (${s.verdict.reasons.join("; ")})`}`,
-            )
-            .join("; ")}. **The saga keeps up with ${r.capacity.rate}/s when latency is not judged.**`,
+          `${
+            r.capacity.steps.length > 0
+              ? `Capacity probe (p99 limit lifted, completions and errors still judged): ${r.capacity.steps
+                  .map(
+                    (s) =>
+                      `${s.rate}/s -> ${f(s.completedPerSecond, 1)} completed/s, p99 ${f(s.latencyMs.p99)} ms, ${f(machineMsPerSaga(s))} ms CPU per saga${s.verdict.sustainable ? "" : ` (${s.verdict.reasons.join("; ")})`}`,
+                  )
+                  .join("; ")}.`
+              : "Capacity probe not run: the step that stopped the walk already fell behind its arrivals."
+          } **The saga keeps up with ${r.capacity.rate}/s when latency is not judged** (the highest rate whose completions kept up with its arrivals).`,
           "",
         ]
       : []),
