@@ -183,7 +183,12 @@ async function main() {
   if (cfg.capacityProbe && failedRate) {
     // Throughput without the latency limit: where completions stop keeping up with arrivals. When
     // the step that stopped the walk already fell behind, that place is known and no step is added.
-    const probe = onlyLatencyMissed(failedRate.verdict) && above.length > 0;
+    const skipped = !onlyLatencyMissed(failedRate.verdict)
+      ? "the step that stopped the walk already fell behind its arrivals"
+      : above.length === 0
+        ? "no rate left above the step that stopped the walk"
+        : undefined;
+    const probe = skipped === undefined;
     if (probe) progress.say("capacity probe: the steps go on with the p99 limit lifted");
     const capacity = probe
       ? await findSustainableRate(above, (rate) => runStep("capacity", rate, cfg.stepSeconds), {
@@ -191,7 +196,11 @@ async function main() {
           p99Ms: Number.POSITIVE_INFINITY,
         })
       : { results: [] };
-    report.capacity = { rate: keptUpRate([...found.results, ...capacity.results]), steps: capacity.results };
+    report.capacity = {
+      rate: keptUpRate([...found.results, ...capacity.results]),
+      steps: capacity.results,
+      ...(skipped ? { skipped } : {}),
+    };
   }
 
   // 4. The sustained run at the best rate (the lowest step when none held, to still show where it stands).

@@ -177,14 +177,14 @@ export function renderMarkdown(r: BenchReport): string {
     ...(r.capacity
       ? [
           `${
-            r.capacity.steps.length > 0
+            !r.capacity.skipped
               ? `Capacity probe (p99 limit lifted, completions and errors still judged): ${r.capacity.steps
                   .map(
                     (s) =>
                       `${s.rate}/s -> ${f(s.completedPerSecond, 1)} completed/s, p99 ${f(s.latencyMs.p99)} ms, ${f(machineMsPerSaga(s))} ms CPU per saga${s.verdict.sustainable ? "" : ` (${s.verdict.reasons.join("; ")})`}`,
                   )
                   .join("; ")}.`
-              : "Capacity probe not run: the step that stopped the walk already fell behind its arrivals."
+              : `Capacity probe not run: ${r.capacity.skipped}.`
           } **The saga keeps up with ${r.capacity.rate}/s when latency is not judged** (the highest rate whose completions kept up with its arrivals).`,
           "",
         ]

@@ -59,7 +59,14 @@ export interface BenchReport {
   steps: StepReport[];
   sustainableRate: number;
   /** Highest rate the saga kept up with when only completions and errors counted (p99 ignored). */
-  capacity: { rate: number; steps: StepReport[] } | undefined;
+  capacity:
+    | {
+        rate: number;
+        steps: StepReport[];
+        /** Why the probe added no step, when it did not. */
+        skipped?: string;
+      }
+    | undefined;
   sustained: StepReport | undefined;
   /** A sustained run that missed before `sustained` ran at a lower rate the steps held (absent in older reports). */
   sustainedMissed?: StepReport;
