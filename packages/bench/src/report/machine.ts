@@ -33,7 +33,11 @@ export function kafkaVersion(): string {
   }
 }
 
-/** Server version and the settings that bound commit throughput. */
+/**
+ * Server version, the settings that bound commit throughput, and whether autovacuum runs (the
+ * outbox, inbox and order tables leave a dead row per update; with it off they stay until the
+ * stack's databases are dropped).
+ */
 export async function postgresInfo(url: string): Promise<Record<string, string>> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
@@ -44,6 +48,7 @@ export async function postgresInfo(url: string): Promise<Record<string, string>>
       "fsync",
       "shared_buffers",
       "max_connections",
+      "autovacuum",
     ]) {
       const [row] = await sql.unsafe(`show ${name}`);
       info[name] = String(Object.values(row ?? {})[0]);
