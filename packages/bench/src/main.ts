@@ -143,7 +143,8 @@ async function main() {
 
   // 3. Step the arrival rate up until a limit breaks.
   const steps = rateSteps(cfg.rates, cfg.maxRate);
-  const runStep = async (label: string, rate: number, seconds: number) => {
+  /** `windowMs`: the CPU count is also cut into windows of that length (0: the run's total only). */
+  const runStep = async (label: string, rate: number, seconds: number, windowMs = 0) => {
     await refreshTokens(session.api, session.customers);
     // Each step starts on an empty pipeline: a backlog from the step before would be measured twice.
     const left = await session.settle(cfg.settleSeconds * 1000);
@@ -152,7 +153,7 @@ async function main() {
         `consumers still ${left < 0 ? "unreadable" : `${left} messages behind`}; ${label} starts anyway`,
       );
     }
-    const cpu = startCpuUsage(stackGrouping(pids));
+    const cpu = startCpuUsage(stackGrouping(pids), windowMs);
     const result = await session.load.runStep({
       label,
       rate,
@@ -218,7 +219,9 @@ async function main() {
     progress.say(`sustained run: ${rate}/s for ${cfg.sustainSeconds} s`);
     const sampler = startRssSampler(pids);
     const waits = Object.keys(databases).length ? startDbWaitSampler(pgServerUrl(), databases) : undefined;
-    const run = await runStep("sustained", rate, cfg.sustainSeconds);
+    // About six windows over the run: enough to see a minute's creep or a stall, few enough to read.
+    const windowMs = Math.max(5, Math.round(cfg.sustainSeconds / 6)) * 1000;
+    const run = await runStep("sustained", rate, cfg.sustainSeconds, windowMs);
     const rss = sampler.stop();
     report.memory = await readMemoryBreakdown(httpPorts);
     report.dbActivity = await waits?.stop();

@@ -8,6 +8,8 @@ import {
   stackGrouping,
   startCpuUsage,
 } from "../src/report/cpu-usage.js";
+import { cpuWindowsTable } from "../src/report/markdown.js";
+import type { MeasuredRun } from "../src/report/report.js";
 import { lineChart, niceCeil } from "../src/report/svg-chart.js";
 
 describe("open loop", () => {
@@ -233,5 +235,64 @@ describe("CPU as the kernel counts it", () => {
     expect(bench).toBeGreaterThanOrEqual(0.15);
     expect(bench).toBeLessThanOrEqual(cpu.wallSeconds * 2 + 0.02);
     expect(cpu.machine.busy).toBeGreaterThanOrEqual(bench - 0.02);
+  });
+
+  it("when the count is cut into windows, then they follow each other and add up to the whole", async () => {
+    const bench = "bench (load generator and its consumer)";
+    const usage = startCpuUsage(stackGrouping({}), 40);
+    // Busy in slices, so the window timer gets its turns.
+    const until = process.cpuUsage().user + 250_000;
+    let x = 0;
+    while (process.cpuUsage().user < until) {
+      const slice = performance.now() + 5;
+      while (performance.now() < slice) x += Math.sqrt(x + 1);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const cpu = usage.stop();
+    const windows = cpu.windows!;
+    expect(x).toBeGreaterThan(0);
+    expect(windows.length).toBeGreaterThanOrEqual(3);
+    expect(windows[0]!.at).toBe(0);
+    for (let i = 1; i < windows.length; i++) {
+      expect(windows[i]!.at).toBeCloseTo(windows[i - 1]!.at + windows[i - 1]!.seconds, 2);
+    }
+    // A tail shorter than a quarter window joins the window before it.
+    for (const w of windows) expect(w.seconds).toBeGreaterThanOrEqual(0.01);
+    const last = windows.at(-1)!;
+    expect(last.at + last.seconds).toBeCloseTo(cpu.wallSeconds, 2);
+    const inWindows = windows.reduce((sum, w) => sum + (w.cores[bench] ?? 0) * w.seconds, 0);
+    expect(inWindows).toBeCloseTo(cpu.groups[bench]!.seconds, 1);
+    expect(Math.max(...windows.map((w) => w.cores[bench] ?? 0))).toBeGreaterThan(0.3);
+  });
+
+  it("when a run has CPU windows, then each row pairs them with the saga's seconds and names the busy parts", () => {
+    const second = (s: number, completed: number, p99: number | null) =>
+      ({ second: s, sent: 10, completed, p50: 0, p95: 0, p99 }) as MeasuredRun["timeline"][number];
+    const run = {
+      timeline: [second(0, 10, 80), second(1, 10, null), second(2, 30, 400), second(3, 0, null)],
+      cpu: {
+        wallSeconds: 4,
+        groups: {},
+        machine: { busy: 6, steal: 0, idle: 2 },
+        windows: [
+          {
+            at: 0,
+            seconds: 2,
+            cores: { PostgreSQL: 0.5, "bench (load generator and its consumer)": 0.2, Redis: 0.01 },
+            machineCores: 1.5,
+            stealCores: 0,
+          },
+          { at: 2, seconds: 2, cores: { PostgreSQL: 0.75 }, machineCores: 1.5, stealCores: 0.1 },
+        ],
+      },
+    } as unknown as MeasuredRun;
+    const lines = cpuWindowsTable(run).split("\n");
+    expect(lines[0]).toBe(
+      "| seconds | completed/s | worst second's p99 ms | machine cores | machine ms per saga | PostgreSQL | bench | steal |",
+    );
+    // 20 sagas in 0-2 s for 3 core-seconds; the second without completions has no p99.
+    expect(lines[2]).toBe("| 0-2 | 10.0 | 80 | 1.50 | 150.0 | 0.50 | 0.20 | 0.00 |");
+    expect(lines[3]).toBe("| 2-4 | 15.0 | 400 | 1.50 | 100.0 | 0.75 | 0.00 | 0.10 |");
+    expect(cpuWindowsTable({ ...run, cpu: { ...run.cpu!, windows: undefined } })).toBe("");
   });
 });

@@ -109,6 +109,20 @@ export interface CpuUsage {
   /** CPU seconds each group ran during the window, and how much of it was system time. */
   groups: Record<string, { seconds: number; systemSeconds: number }>;
   machine: MachineTimes;
+  /** The same count in consecutive windows, when asked for (`startCpuUsage`'s `windowMs`). */
+  windows?: CpuWindow[];
+}
+
+/** Cores each part kept busy in one slice of a run: where a minute's creep or stall went. */
+export interface CpuWindow {
+  /** Seconds from the start of the count to the start of the window. */
+  at: number;
+  seconds: number;
+  /** Cores each group of the stack kept busy on average (processes outside it are left out). */
+  cores: Record<string, number>;
+  /** Cores the whole machine kept busy, and the hypervisor's steal. */
+  machineCores: number;
+  stealCores: number;
 }
 
 /**
@@ -157,12 +171,56 @@ function secondsPerGroup(
   return out;
 }
 
-/** Starts counting now; `stop` returns what each group ran since. */
-export function startCpuUsage(grouping: Grouping): { stop(): CpuUsage } {
+/**
+ * Starts counting now; `stop` returns what each group ran since. With `windowMs`, a snapshot every
+ * `windowMs` also cuts the count into consecutive windows; the last one ends at `stop`, and joins
+ * the one before when it would be shorter than a quarter window.
+ */
+export function startCpuUsage(grouping: Grouping, windowMs = 0): { stop(): CpuUsage } {
   const began = performance.now();
   const first = snapshot(grouping);
+  const windows: CpuWindow[] = [];
+  type Mark = { snap: Snapshot; at: number };
+  let open: Mark = { snap: first, at: began };
+  let lastClosed: Mark | undefined;
+  const cut = (atStop: boolean) => {
+    const end = { snap: snapshot(grouping), at: performance.now() };
+    let from = open;
+    if (atStop && lastClosed && end.at - open.at < windowMs / 4) {
+      windows.pop();
+      from = lastClosed;
+    }
+    const seconds = (end.at - from.at) / 1000;
+    if (seconds > 0)
+      windows.push(cpuWindow(cpuBetween(from.snap, end.snap, seconds), (from.at - began) / 1000));
+    lastClosed = from;
+    open = end;
+  };
+  const timer = windowMs > 0 ? setInterval(() => cut(false), windowMs) : undefined;
+  timer?.unref();
   return {
-    stop: () => cpuBetween(first, snapshot(grouping), (performance.now() - began) / 1000),
+    stop: () => {
+      if (!timer) return cpuBetween(first, snapshot(grouping), (performance.now() - began) / 1000);
+      clearInterval(timer);
+      cut(true);
+      return { ...cpuBetween(first, open.snap, (open.at - began) / 1000), windows };
+    },
+  };
+}
+
+/** One window's count as cores busy, rounded to what /proc's 10-ms ticks can tell. */
+export function cpuWindow(cpu: CpuUsage, at: number): CpuWindow {
+  const round = (v: number) => Math.round(v * 1000) / 1000;
+  const cores: Record<string, number> = {};
+  for (const [group, { seconds }] of Object.entries(cpu.groups)) {
+    if (!group.startsWith(OTHER) && seconds > 0) cores[group] = round(seconds / cpu.wallSeconds);
+  }
+  return {
+    at: round(at),
+    seconds: round(cpu.wallSeconds),
+    cores,
+    machineCores: round(cpu.machine.busy / cpu.wallSeconds),
+    stealCores: round(cpu.machine.steal / cpu.wallSeconds),
   };
 }
 

@@ -2,7 +2,7 @@ import type { ProfileSummary } from "../profile/summarise.js";
 import type { SagaStepResult } from "../saga/saga-load.js";
 import type { LatencySummary } from "../stats/percentiles.js";
 import { cpuShares } from "./cpu-usage.js";
-import { type BenchReport, isFailed, machineMsPerSaga, sagasFinished } from "./report.js";
+import { type BenchReport, isFailed, type MeasuredRun, machineMsPerSaga, sagasFinished } from "./report.js";
 
 const f = (v: number | null | undefined, d = 0) =>
   v === null || v === undefined || !Number.isFinite(v) ? "n/a" : v.toFixed(d);
@@ -15,6 +15,56 @@ function table(head: string[], rows: (string | number)[][]): string {
     `|${head.map(() => "---").join("|")}|`,
     ...rows.map((r) => `| ${r.join(" | ")} |`),
   ].join("\n");
+}
+
+/**
+ * A run's CPU window by window, beside what the saga did in the same seconds: the parts that kept
+ * at least a twentieth of a core busy, busiest first. Empty when the run was counted as a whole.
+ */
+export function cpuWindowsTable(run: MeasuredRun): string {
+  const windows = run.cpu?.windows ?? [];
+  if (windows.length === 0) return "";
+  const total = new Map<string, number>();
+  const wall = windows.reduce((sum, w) => sum + w.seconds, 0);
+  for (const w of windows) {
+    for (const [group, cores] of Object.entries(w.cores)) {
+      total.set(group, (total.get(group) ?? 0) + cores * w.seconds);
+    }
+  }
+  const parts = [...total]
+    .filter(([, seconds]) => seconds / wall >= 0.05)
+    .sort((a, b) => b[1] - a[1])
+    .map(([group]) => group);
+  const rows = windows.map((w) => {
+    const from = Math.round(w.at);
+    const to = Math.round(w.at + w.seconds);
+    const seconds = run.timeline.filter((t) => t.second >= from && t.second < to);
+    const completed = seconds.reduce((sum, t) => sum + t.completed, 0);
+    // A second without completions has no p99 (NaN, null once read back from the JSON).
+    const p99s = seconds.map((t) => t.p99).filter((v) => Number.isFinite(v));
+    const worst = p99s.length > 0 ? Math.max(...p99s) : Number.NaN;
+    return [
+      `${from}-${to}`,
+      f(completed / w.seconds, 1),
+      f(worst),
+      f(w.machineCores, 2),
+      f(completed > 0 ? (w.machineCores * w.seconds * 1000) / completed : Number.NaN, 1),
+      ...parts.map((g) => f(w.cores[g] ?? 0, 2)),
+      f(w.stealCores, 2),
+    ];
+  });
+  return table(
+    [
+      "seconds",
+      "completed/s",
+      "worst second's p99 ms",
+      "machine cores",
+      "machine ms per saga",
+      ...parts.map((g) => g.replace(/ \(.*$/, "")),
+      "steal",
+    ],
+    rows,
+  );
 }
 
 export function profileSummaryMarkdown(title: string, p: ProfileSummary): string {
@@ -382,6 +432,20 @@ export function renderMarkdown(r: BenchReport): string {
       ),
       "",
     );
+    for (const [run, title] of [
+      [r.sustainedMissed, `The sustained run at ${r.sustainedMissed?.rate}/s that missed, window by window`],
+      [r.sustained, `The sustained run at ${r.sustained.rate}/s, window by window`],
+    ] as const) {
+      const windows = run && cpuWindowsTable(run);
+      if (windows) {
+        out.push(
+          `${title} (cores busy in each; the saga's seconds matched to the window by their start):`,
+          "",
+          windows,
+          "",
+        );
+      }
+    }
   }
 
   out.push("## CPU profiles", "");
