@@ -35,8 +35,8 @@ export function kafkaVersion(): string {
 
 /**
  * Server version, the settings that bound commit throughput, and whether autovacuum runs (the
- * outbox, inbox and order tables leave a dead row per update; with it off they stay until the
- * stack's databases are dropped).
+ * outbox, order and notification tables leave a dead row per update; with it off they stay until
+ * the stack's databases are dropped).
  */
 export async function postgresInfo(url: string): Promise<Record<string, string>> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
