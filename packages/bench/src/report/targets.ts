@@ -90,11 +90,15 @@ export function evaluateTargets(r: BenchReport): Target[] {
     // Only a sustainable rate counts as saga throughput; otherwise the figure is shown for scale.
     const sustainable = s.verdict.sustainable ? s.completedPerSecond : 0;
     const ratio = sustainable / db.sagasPerSecond;
+    // Where the latency limit binds before the machine is full, throughput alone tells more.
+    const keptUp = r.capacity
+      ? `; with p99 ignored the saga kept up with ${r.capacity.rate}/s = ${((r.capacity.rate / db.sagasPerSecond) * 100).toFixed(0)}% of ${fmt(db.sagasPerSecond)} sagas/s`
+      : undefined;
     targets.push({
       name: "share of the database ceiling",
       target: ">= 50% of the pgbench saga rate",
       result: s.verdict.sustainable
-        ? `${(ratio * 100).toFixed(0)}% (${fmt(s.completedPerSecond)} of ${fmt(db.sagasPerSecond)} sagas/s)`
+        ? `${(ratio * 100).toFixed(0)}% (${fmt(s.completedPerSecond)} of ${fmt(db.sagasPerSecond)} sagas/s)${keptUp ?? ""}`
         : `0% sustainable (${
             r.sustainableRate > 0
               ? `the steps held ${r.sustainableRate}/s, ${
@@ -103,11 +107,7 @@ export function evaluateTargets(r: BenchReport): Target[] {
                     : "its sustained run did not"
                 }: ${s.verdict.reasons.join("; ")}`
               : "no rate met the step limits"
-          })${
-            r.capacity
-              ? `; with p99 ignored the saga kept up with ${r.capacity.rate}/s = ${((r.capacity.rate / db.sagasPerSecond) * 100).toFixed(0)}% of ${fmt(db.sagasPerSecond)} sagas/s`
-              : `; ${fmt(db.sagasPerSecond)} sagas/s ceiling`
-          }`,
+          })${keptUp ?? `; ${fmt(db.sagasPerSecond)} sagas/s ceiling`}`,
       met: ratio >= 0.5,
       limitedBy: ratio >= 0.5 ? "" : `the services, not PostgreSQL: ${stepLimit(r)}${busiest(r)}`,
     });
