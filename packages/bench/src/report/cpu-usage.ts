@@ -209,7 +209,7 @@ export function startCpuUsage(grouping: Grouping, windowMs = 0): { stop(): CpuUs
 }
 
 /** One window's count as cores busy, rounded to what /proc's 10-ms ticks can tell. */
-export function cpuWindow(cpu: CpuUsage, at: number): CpuWindow {
+function cpuWindow(cpu: CpuUsage, at: number): CpuWindow {
   const round = (v: number) => Math.round(v * 1000) / 1000;
   const cores: Record<string, number> = {};
   for (const [group, { seconds }] of Object.entries(cpu.groups)) {
