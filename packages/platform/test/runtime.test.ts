@@ -4,7 +4,7 @@ import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { createLifecycle } from "../src/lifecycle.js";
 import { createLogger } from "../src/logger.js";
-import { openDatabase } from "../src/runtime.js";
+import { openDatabase, skipMaglev } from "../src/runtime.js";
 
 const server = process.env.TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432";
 const life = createLifecycle(createLogger({ service: "runtime-test", level: "silent" }), 5_000);
@@ -78,4 +78,28 @@ describe("limitHeapGrowth", () => {
     expect(limited).toBeLessThan(own * 0.7);
     // Two processes of about a second each alone, several when the whole suite shares the cores.
   }, 60_000);
+});
+
+describe("skipMaglev", () => {
+  it("turns V8's Maglev tier off", () => {
+    const set: string[] = [];
+    skipMaglev((flags) => set.push(flags));
+    expect(set).toEqual(["--no-maglev"]);
+  });
+
+  it("names a flag this runtime's V8 knows (an unknown one only prints an error)", async () => {
+    const runtimeJs = fileURLToPath(new URL("../dist/runtime.js", import.meta.url));
+    const script = `
+      import { skipMaglev } from ${JSON.stringify(runtimeJs)};
+      skipMaglev();
+      console.log("started");
+    `;
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [
+      "--input-type=module",
+      "-e",
+      script,
+    ]);
+    expect(stdout.trim()).toBe("started");
+    expect(stderr).toBe("");
+  });
 });
