@@ -48,11 +48,10 @@ export function limitHeapGrowth(percent: number): void {
  * Newer Node releases than 20 let V8 compile warm functions with Maglev, a tier between its
  * baseline compiler and TurboFan (Node 20 leaves it off). On Node 24, the image's runtime, it
  * cost every service about 20 MB of RSS in the benchmark (order 165 MB with it, 143 without, at
- * 50 sagas/s: its code and the compiler's memory, outside the JS heap) and saved no CPU once the
- * stack was warm (19.0 ms of machine CPU per saga at 100/s with it, 17.6-19.5 without); without
- * it only a fresh process's first 15 s or so run slower, until TurboFan has the hot paths. Turned
- * off at start, before any of the service's code is warm. `set` is V8's own (tests pass a
- * recorder).
+ * 50 sagas/s, all of it outside the JS heap) and saved no CPU once the stack was warm (19.0 ms
+ * of machine CPU per saga at 100/s with it, 17.6-19.5 without); without it only a fresh process's
+ * first 15 s or so run slower, until TurboFan has the hot paths. Turned off at start, before any
+ * of the service's code is warm. `set` is V8's own (tests pass a recorder).
  */
 export function skipMaglev(set: (flags: string) => void = setFlagsFromString): void {
   set("--no-maglev");
