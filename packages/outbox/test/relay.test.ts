@@ -68,6 +68,47 @@ describe("outbox relay", () => {
     for (const seqs of byKey.values()) expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
   });
 
+  it("when commits come faster than the shortest round interval, then they go out together, one interval after the last round; an idle relay publishes at once", async () => {
+    const intervalMs = 1_000;
+    const rounds: { at: number; ids: string[] }[] = [];
+    let roundDone = () => {};
+    const r = relay({
+      pollIntervalMs: 10 * 60_000,
+      minRoundIntervalMs: intervalMs,
+      afterPublish: (ids) => {
+        rounds.push({ at: performance.now(), ids });
+        roundDone();
+      },
+    });
+    const roundWith = async (eventId: string) => {
+      for (;;) {
+        const round = rounds.find((x) => x.ids.includes(eventId));
+        if (round) return round;
+        await new Promise<void>((resolve) => (roundDone = resolve));
+      }
+    };
+    await r.start();
+    try {
+      // Idle for longer than the interval since the start's round: the next commit is not held.
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+      const first = paymentFailed(1_500_001, 1);
+      const committedAt = performance.now();
+      await file.sql.begin((tx) => file.outbox.enqueue(tx, first));
+      const firstRound = await roundWith(first.eventId);
+      expect(firstRound.at - committedAt).toBeLessThan(intervalMs / 2);
+
+      // Three commits, each waking the relay, while the interval since that round runs.
+      const burst = [2, 3, 4].map((seq) => paymentFailed(1_500_001, seq));
+      for (const e of burst) await file.sql.begin((tx) => file.outbox.enqueue(tx, e));
+      const burstRound = await roundWith(burst[0]!.eventId);
+      expect(burstRound.ids).toEqual(expect.arrayContaining(burst.map((e) => e.eventId)));
+      // Round starts are an interval apart (less the first round's own work: a few milliseconds).
+      expect(burstRound.at - firstRound.at).toBeGreaterThan(intervalMs / 2);
+    } finally {
+      await r.stop();
+    }
+  });
+
   it("when Kafka keeps rejecting a row, then it is parked with its error and the others still go out", async () => {
     const r = relay({ maxAttempts: 2 });
     // Over the broker's 1 MB message limit: Kafka refuses it whatever we do.
