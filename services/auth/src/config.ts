@@ -7,6 +7,7 @@ import {
   int,
   kafkaSettings,
   loadConfig,
+  outboxSettings,
   type Setting,
   str,
 } from "@shop/platform";
@@ -31,6 +32,7 @@ export const configSpec = {
   ...grpcSettings(50051),
   ...databaseSettings("shop_auth"),
   ...kafkaSettings(),
+  ...outboxSettings(),
   accessTokenTtlSeconds: int(
     "ACCESS_TOKEN_TTL_SECONDS",
     "lifetime of an access token (JWT), seconds; at most 900",

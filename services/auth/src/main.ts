@@ -35,7 +35,13 @@ runMain(async () => {
   await ensureTopics(kafka, [{ topic: topicName("users", config.kafkaTopicPrefix) }]).catch((err: unknown) =>
     logger.warn({ err }, "could not ensure the users topic; the relay keeps retrying"),
   );
-  const relay = createOutboxRelay({ sql: relaySql, kafka, logger, metrics });
+  const relay = createOutboxRelay({
+    sql: relaySql,
+    kafka,
+    logger,
+    metrics,
+    minRoundIntervalMs: config.outboxMinRoundIntervalMs,
+  });
   await relay.start();
   life.add("outbox-relay", relay, (r) => r.stop());
 

@@ -28,7 +28,13 @@ runMain(async () => {
   const domain = buildOrderDomain({ logger, metrics, sql, catalog, topicPrefix: config.kafkaTopicPrefix });
 
   // Background work: the relay publishes what the others write, so it stops after them.
-  const relay = createOutboxRelay({ sql: relaySql, kafka, logger, metrics });
+  const relay = createOutboxRelay({
+    sql: relaySql,
+    kafka,
+    logger,
+    metrics,
+    minRoundIntervalMs: config.outboxMinRoundIntervalMs,
+  });
   life.add("outbox-relay", relay, (r) => r.stop());
   await relay.start();
   const consumer = life.add(

@@ -6,6 +6,7 @@ import {
   grpcSettings,
   int,
   kafkaSettings,
+  outboxSettings,
   type Setting,
 } from "@shop/platform";
 import { FAILURE_MODE_HINT, parseFailurePolicy } from "./domain/failure-policy.js";
@@ -26,6 +27,7 @@ export const configSpec = {
   ...grpcSettings(50054),
   ...databaseSettings("shop_payment"),
   ...kafkaSettings(),
+  ...outboxSettings(),
   ...accessTokenSettings(),
   paymentFailureMode: failureMode,
   paymentLatencyMs: int(

@@ -28,7 +28,13 @@ runMain(async () => {
   });
 
   // The relay publishes what the consumer writes, so it stops after it.
-  const relay = createOutboxRelay({ sql: relaySql, kafka, logger, metrics });
+  const relay = createOutboxRelay({
+    sql: relaySql,
+    kafka,
+    logger,
+    metrics,
+    minRoundIntervalMs: config.outboxMinRoundIntervalMs,
+  });
   life.add("outbox-relay", relay, (r) => r.stop());
   await relay.start();
   const consumer = life.add(

@@ -7,6 +7,7 @@ import {
   grpcSettings,
   int,
   kafkaSettings,
+  outboxSettings,
   str,
   url,
 } from "@shop/platform";
@@ -16,6 +17,7 @@ export const configSpec = {
   ...grpcSettings(50052),
   ...databaseSettings("shop_product"),
   ...kafkaSettings(),
+  ...outboxSettings(),
   redisUrl: url(
     "REDIS_URL",
     "Redis URL of the product read cache",

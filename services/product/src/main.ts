@@ -40,7 +40,13 @@ runMain(async () => {
     },
   });
 
-  const relay = createOutboxRelay({ sql: relaySql, kafka, logger, metrics });
+  const relay = createOutboxRelay({
+    sql: relaySql,
+    kafka,
+    logger,
+    metrics,
+    minRoundIntervalMs: config.outboxMinRoundIntervalMs,
+  });
   await relay.start();
   life.add("outbox-relay", relay, (r) => r.stop());
 
