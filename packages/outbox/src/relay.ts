@@ -1,5 +1,12 @@
 import type { Kafka, Producer } from "@shop/kafka";
-import { type Logger, type PipelinedTransaction, pipelinedTransaction, type Sql } from "@shop/platform";
+import {
+  type ConfigOf,
+  int,
+  type Logger,
+  type PipelinedTransaction,
+  pipelinedTransaction,
+  type Sql,
+} from "@shop/platform";
 import { type Message, Partitioners } from "kafkajs";
 import type { Registry } from "prom-client";
 import { outboxCommits } from "./enqueue.js";
@@ -49,6 +56,22 @@ interface OutboxRow {
   attempts: number;
   created_at: Date;
 }
+
+/** The relay's settings in a service's `configSpec`; `relayOptions` hands them to the relay. */
+export const relaySettings = () => ({
+  outboxMinRoundIntervalMs: int(
+    "OUTBOX_MIN_ROUND_INTERVAL_MS",
+    "shortest time between two publishing rounds of the outbox relay: under load, the events committed meanwhile go out together (0: a round per wake)",
+    20,
+    0,
+    1_000,
+  ),
+});
+
+/** The options of a service's relay that its configuration sets (see `relaySettings`). */
+export const relayOptions = (config: ConfigOf<ReturnType<typeof relaySettings>>) => ({
+  minRoundIntervalMs: config.outboxMinRoundIntervalMs,
+});
 
 /** How soon a relay looks again at rows it left to another relay (which may be about to release them). */
 const CONTENDED_RETRY_MS = 20;

@@ -171,17 +171,6 @@ export const databaseSettings = (database: string) => ({
   databasePoolMax: int("DATABASE_POOL_MAX", "connections of the main pool (the relay adds two)", 10, 1, 1000),
 });
 
-/** The outbox relay of a service that emits events (see @shop/outbox `minRoundIntervalMs`). */
-export const outboxSettings = () => ({
-  outboxMinRoundIntervalMs: int(
-    "OUTBOX_MIN_ROUND_INTERVAL_MS",
-    "shortest time between two publishing rounds of the outbox relay: under load, the events committed meanwhile go out together (0: a round per wake)",
-    20,
-    0,
-    1_000,
-  ),
-});
-
 /** Verifying callers' access tokens locally, with the auth service's public keys (see @shop/identity). */
 export const accessTokenSettings = () => ({
   authJwksUrl: url(

@@ -1,3 +1,4 @@
+import { relaySettings } from "@shop/outbox";
 import {
   ConfigError,
   type ConfigOf,
@@ -7,7 +8,6 @@ import {
   int,
   kafkaSettings,
   loadConfig,
-  outboxSettings,
   type Setting,
   str,
 } from "@shop/platform";
@@ -32,7 +32,7 @@ export const configSpec = {
   ...grpcSettings(50051),
   ...databaseSettings("shop_auth"),
   ...kafkaSettings(),
-  ...outboxSettings(),
+  ...relaySettings(),
   accessTokenTtlSeconds: int(
     "ACCESS_TOKEN_TTL_SECONDS",
     "lifetime of an access token (JWT), seconds; at most 900",

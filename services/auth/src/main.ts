@@ -1,6 +1,6 @@
 import { topicName } from "@shop/events";
 import { createKafka, ensureTopics } from "@shop/kafka";
-import { createOutbox, createOutboxRelay, RELAY_POOL } from "@shop/outbox";
+import { createOutbox, createOutboxRelay, RELAY_POOL, relayOptions } from "@shop/outbox";
 import { openDatabase, runMain, startRuntime } from "@shop/platform";
 import { buildGrpcServer, buildHttpApp, createAuthContext } from "./app.js";
 import { loadAuthConfig } from "./config.js";
@@ -35,13 +35,7 @@ runMain(async () => {
   await ensureTopics(kafka, [{ topic: topicName("users", config.kafkaTopicPrefix) }]).catch((err: unknown) =>
     logger.warn({ err }, "could not ensure the users topic; the relay keeps retrying"),
   );
-  const relay = createOutboxRelay({
-    sql: relaySql,
-    kafka,
-    logger,
-    metrics,
-    minRoundIntervalMs: config.outboxMinRoundIntervalMs,
-  });
+  const relay = createOutboxRelay({ sql: relaySql, kafka, logger, metrics, ...relayOptions(config) });
   await relay.start();
   life.add("outbox-relay", relay, (r) => r.stop());
 

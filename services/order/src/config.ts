@@ -1,3 +1,4 @@
+import { relaySettings } from "@shop/outbox";
 import {
   accessTokenSettings,
   type ConfigOf,
@@ -7,7 +8,6 @@ import {
   hostPort,
   int,
   kafkaSettings,
-  outboxSettings,
 } from "@shop/platform";
 
 export const configSpec = {
@@ -15,7 +15,7 @@ export const configSpec = {
   ...grpcSettings(50053),
   ...databaseSettings("shop_order"),
   ...kafkaSettings(),
-  ...outboxSettings(),
+  ...relaySettings(),
   ...accessTokenSettings(),
   productGrpc: hostPort("PRODUCT_GRPC_ADDR", "product service gRPC address", "127.0.0.1:50052"),
   productTimeoutMs: int("PRODUCT_TIMEOUT_MS", "deadline of one call to the product service", 2_000, 1),

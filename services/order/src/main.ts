@@ -1,6 +1,6 @@
 import { createTokenVerifier } from "@shop/identity";
 import { createKafka } from "@shop/kafka";
-import { createOutboxRelay, RELAY_POOL } from "@shop/outbox";
+import { createOutboxRelay, RELAY_POOL, relayOptions } from "@shop/outbox";
 import { loadConfig, openDatabase, runMain, startRuntime } from "@shop/platform";
 import { buildGrpcServer, buildHttpApp, buildOrderDomain } from "./app.js";
 import { configSpec } from "./config.js";
@@ -28,13 +28,7 @@ runMain(async () => {
   const domain = buildOrderDomain({ logger, metrics, sql, catalog, topicPrefix: config.kafkaTopicPrefix });
 
   // Background work: the relay publishes what the others write, so it stops after them.
-  const relay = createOutboxRelay({
-    sql: relaySql,
-    kafka,
-    logger,
-    metrics,
-    minRoundIntervalMs: config.outboxMinRoundIntervalMs,
-  });
+  const relay = createOutboxRelay({ sql: relaySql, kafka, logger, metrics, ...relayOptions(config) });
   life.add("outbox-relay", relay, (r) => r.stop());
   await relay.start();
   const consumer = life.add(

@@ -1,3 +1,4 @@
+import { relaySettings } from "@shop/outbox";
 import {
   accessTokenSettings,
   type ConfigOf,
@@ -6,7 +7,6 @@ import {
   grpcSettings,
   int,
   kafkaSettings,
-  outboxSettings,
   type Setting,
 } from "@shop/platform";
 import { FAILURE_MODE_HINT, parseFailurePolicy } from "./domain/failure-policy.js";
@@ -27,7 +27,7 @@ export const configSpec = {
   ...grpcSettings(50054),
   ...databaseSettings("shop_payment"),
   ...kafkaSettings(),
-  ...outboxSettings(),
+  ...relaySettings(),
   ...accessTokenSettings(),
   paymentFailureMode: failureMode,
   paymentLatencyMs: int(

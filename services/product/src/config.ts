@@ -1,4 +1,5 @@
 import { PRODUCT_CHANGES_CHANNEL } from "@shop/events";
+import { relaySettings } from "@shop/outbox";
 import {
   accessTokenSettings,
   type ConfigOf,
@@ -7,7 +8,6 @@ import {
   grpcSettings,
   int,
   kafkaSettings,
-  outboxSettings,
   str,
   url,
 } from "@shop/platform";
@@ -17,7 +17,7 @@ export const configSpec = {
   ...grpcSettings(50052),
   ...databaseSettings("shop_product"),
   ...kafkaSettings(),
-  ...outboxSettings(),
+  ...relaySettings(),
   redisUrl: url(
     "REDIS_URL",
     "Redis URL of the product read cache",

@@ -1,6 +1,6 @@
 import { createTokenVerifier } from "@shop/identity";
 import { createKafka } from "@shop/kafka";
-import { createOutbox, createOutboxRelay, RELAY_POOL } from "@shop/outbox";
+import { createOutbox, createOutboxRelay, RELAY_POOL, relayOptions } from "@shop/outbox";
 import { createRedis, loadConfig, openDatabase, runMain, startRuntime } from "@shop/platform";
 import { buildGrpcServer, buildHttpApp, buildOrderConsumer, buildProductDeps } from "./app.js";
 import { configSpec } from "./config.js";
@@ -40,13 +40,7 @@ runMain(async () => {
     },
   });
 
-  const relay = createOutboxRelay({
-    sql: relaySql,
-    kafka,
-    logger,
-    metrics,
-    minRoundIntervalMs: config.outboxMinRoundIntervalMs,
-  });
+  const relay = createOutboxRelay({ sql: relaySql, kafka, logger, metrics, ...relayOptions(config) });
   await relay.start();
   life.add("outbox-relay", relay, (r) => r.stop());
 
