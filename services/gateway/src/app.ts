@@ -1,10 +1,10 @@
+import { createNearCache } from "@shop/events";
 import type { TokenVerifier } from "@shop/identity";
 import { createHttpApp, type Logger, pingRedis, type Redis, type Registry } from "@shop/platform";
 import type { FastifyInstance } from "fastify";
 import type { Config } from "./config.js";
 import type { DownstreamHealth } from "./data-access/downstreams.js";
 import type { DownstreamClients } from "./data-access/grpc-clients.js";
-import { createNearCache } from "./data-access/product-near-cache.js";
 import { createResilience } from "./data-access/resilience.js";
 import { createOrderComposer } from "./domain/compose-order-views.js";
 import { authRoutes } from "./entry-points/http/auth-routes.js";

@@ -1,6 +1,6 @@
+import type { NearCache } from "@shop/events";
 import type { Config } from "../../config.js";
 import type { DownstreamClients } from "../../data-access/grpc-clients.js";
-import type { NearCache } from "../../data-access/product-near-cache.js";
 import type { OrderComposer } from "../../domain/compose-order-views.js";
 import type { Authenticator } from "./authenticate.js";
 import type { ProductView } from "./schemas/product.js";

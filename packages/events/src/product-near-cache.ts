@@ -1,6 +1,6 @@
 import { EventEmitter, once } from "node:events";
-import { type ProductChange, parseProductChange } from "@shop/events";
 import { Counter, Gauge, type Logger, type Redis, type Registry } from "@shop/platform";
+import { type ProductChange, parseProductChange } from "./product-changes.js";
 
 /** What the cache needs of a product: its id and the version the catalog bumps on every change. */
 export interface Versioned {
@@ -11,13 +11,19 @@ export interface Versioned {
 export interface NearCacheOptions {
   /** Duplicated into a subscriber connection of the cache's own. */
   redis: Redis;
-  /** Where the product service announces changes (`PRODUCT_CHANGES_CHANNEL`). */
+  /**
+   * Where the product service announces the changes this reader cares about: every change
+   * (`PRODUCT_CHANGES_CHANNEL`), or only those to what a product is and costs
+   * (`catalogChangesChannel(...)`, for readers that keep no stock figures).
+   */
   channel: string;
   /** Longest an entry is served without a new read: the safety net under the announcements. */
   ttlMs: number;
   maxEntries: number;
   /** Name of the subscriber connection in Redis's CLIENT LIST. */
   connectionName?: string;
+  /** Prefix of the cache's metric names, the reading service's name (default "gateway"). */
+  metricPrefix?: string;
   logger: Logger;
   metrics: Registry;
   now?: () => number;
@@ -32,9 +38,9 @@ interface Entry<T> {
 }
 
 /**
- * Products in the gateway's memory, kept fresh by the product service's change announcements on
- * Redis pub/sub (see @shop/events product-changes). The rules that keep it from serving a stale
- * product:
+ * Products in a reader's memory (the gateway's product pages, the order service's prices), kept
+ * fresh by the product service's change announcements on Redis pub/sub (see product-changes).
+ * The rules that keep it from serving a stale product:
  * - Only while subscribed. Pub/sub is at most once, so when the subscriber connection closes
  *   everything is forgotten and nothing is cached until it has subscribed again.
  * - An announcement of version v removes older entries and leaves a fence: nothing older than v
@@ -44,14 +50,15 @@ interface Entry<T> {
  *   stored, whatever version it brought: it may have been answered before the change.
  * - Concurrent misses for one product share one read; a request arriving after an announcement
  *   never joins a read that started before it.
- * Announcements reach every gateway before the writer's reply leaves the catalog, so a client
+ * Announcements reach every reader before the writer's reply leaves the catalog, so a client
  * that changed a product through one gateway and reads it through another sees its change unless
- * the second gateway's subscriber lags behind the client (a local hop against several network
+ * the second reader's subscriber lags behind the client (a local hop against several network
  * hops); `ttlMs` bounds any other staleness (a subscriber cut off without noticing).
  */
 export function createNearCache<T extends Versioned>(opts: NearCacheOptions) {
   const now = opts.now ?? Date.now;
   const log = opts.logger.child({ component: "product-near-cache" });
+  const prefix = opts.metricPrefix ?? "gateway";
   const entries = new Map<string, Entry<T>>();
   const inflight = new Map<string, Promise<T>>();
   let subscribed = false;
@@ -61,15 +68,15 @@ export function createNearCache<T extends Versioned>(opts: NearCacheOptions) {
   const events = new EventEmitter();
 
   const lookups = new Counter({
-    name: "gateway_product_cache_requests_total",
+    name: `${prefix}_product_cache_requests_total`,
     help: "Product reads by near-cache result (hit, miss, bypass while not subscribed)",
     labelNames: ["result"],
     registers: [opts.metrics],
   });
   for (const result of ["hit", "miss", "bypass"]) lookups.inc({ result }, 0);
   new Gauge({
-    name: "gateway_product_cache_entries",
-    help: "Products and fences held in the gateway's near cache",
+    name: `${prefix}_product_cache_entries`,
+    help: "Products and fences held in the near cache",
     registers: [opts.metrics],
     collect() {
       this.set(entries.size);
@@ -108,7 +115,7 @@ export function createNearCache<T extends Versioned>(opts: NearCacheOptions) {
   const subscriber = opts.redis.duplicate({
     autoResubscribe: false,
     enableOfflineQueue: false,
-    connectionName: opts.connectionName ?? "gateway-product-changes",
+    connectionName: opts.connectionName ?? `${prefix}-product-changes`,
   });
   subscriber.on("error", () => {}); // reconnects by itself; the cache is off meanwhile
   subscriber.on("close", () => {
@@ -167,13 +174,13 @@ export function createNearCache<T extends Versioned>(opts: NearCacheOptions) {
       return reading;
     },
 
-    /** A product this gateway has just written and read back (a create or an update). */
+    /** A product this reader has just written and read back (a create or an update). */
     wrote(value: T): void {
       inflight.delete(value.id);
       store(value);
     },
 
-    /** A product this gateway has just deleted: no version of it may be stored for a while. */
+    /** A product this reader has just deleted: no version of it may be stored for a while. */
     deleted(id: string): void {
       changed({ id, version: Number.MAX_SAFE_INTEGER });
     },

@@ -1,9 +1,13 @@
+import { randomUUID } from "node:crypto";
 import { once } from "node:events";
-import { formatProductChange, type ProductChange } from "@shop/events";
 import { createLogger, createMetricsRegistry, createRedis, type Redis } from "@shop/platform";
-import { redisUrl, uid } from "@shop/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createNearCache, type NearCache } from "../src/data-access/product-near-cache.js";
+import { formatProductChange, type ProductChange } from "../src/product-changes.js";
+import { createNearCache, type NearCache } from "../src/product-near-cache.js";
+
+// Not from @shop/testkit, which depends on this package.
+const redisUrl = () => process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+const uid = () => randomUUID().slice(0, 8);
 
 interface P {
   id: string;
@@ -73,7 +77,7 @@ function held<T>() {
   return { read: () => promise, answer };
 }
 
-describe("the gateway's product near cache", () => {
+describe("the product near cache", () => {
   it("when a product is read twice, then the catalog is asked once; after its change is announced, it is asked again and the new version is served", async () => {
     const { cache, announce } = await open();
     const id = uid();
@@ -157,7 +161,7 @@ describe("the gateway's product near cache", () => {
     expect(source.calls).toBe(1);
   });
 
-  it("when this gateway writes or deletes a product, then reads see the write at once without an announcement", async () => {
+  it("when this reader writes or deletes a product, then reads see the write at once without an announcement", async () => {
     const { cache } = await open();
     const id = uid();
     const source = catalog({ id, version: 1, stock: 1 });
