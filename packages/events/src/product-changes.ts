@@ -6,6 +6,16 @@
  */
 export const PRODUCT_CHANGES_CHANNEL = "product:v1:changes";
 
+/**
+ * The channel beside `changesChannel` on which the product service announces, in the same form,
+ * only the changes to what a product is and costs (an edit, a delete), not its stock moves. A
+ * reader that keeps no stock figures (the order service's prices) subscribes here, and so keeps
+ * its entries while the saga reserves and sells.
+ */
+export function catalogChangesChannel(changesChannel: string): string {
+  return `${changesChannel}:catalog`;
+}
+
 export interface ProductChange {
   id: string;
   version: number;

@@ -1,10 +1,11 @@
+import { catalogChangesChannel, createNearCache } from "@shop/events";
 import { createTokenVerifier } from "@shop/identity";
 import { createKafka } from "@shop/kafka";
 import { createOutboxRelay, RELAY_POOL, relayOptions } from "@shop/outbox";
-import { loadConfig, openDatabase, runMain, startRuntime } from "@shop/platform";
+import { createRedis, loadConfig, openDatabase, runMain, startRuntime } from "@shop/platform";
 import { buildGrpcServer, buildHttpApp, buildOrderDomain } from "./app.js";
 import { configSpec } from "./config.js";
-import { createProductCatalog } from "./data-access/product-catalog.js";
+import { type CatalogProduct, createProductCatalog } from "./data-access/product-catalog.js";
 import { createOrderEventsConsumer } from "./entry-points/kafka/order-events-consumer.js";
 import { createStuckOrderSweeper } from "./entry-points/scheduler/stuck-order-sweeper.js";
 
@@ -16,9 +17,29 @@ runMain(async () => {
   const sql = openDatabase(life, config);
   const relaySql = openDatabase(life, config, RELAY_POOL);
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: config.serviceName, logger });
+  const redis = life.add("redis", createRedis(config.redisUrl), (r) => r.quit());
+  const prices =
+    config.catalogCacheTtlMs > 0
+      ? life.add(
+          "catalog-cache",
+          createNearCache<CatalogProduct>({
+            redis,
+            channel: catalogChangesChannel(config.productChangesChannel),
+            ttlMs: config.catalogCacheTtlMs,
+            maxEntries: config.catalogCacheMaxEntries,
+            metricPrefix: "order",
+            logger,
+            metrics,
+          }),
+          async (c) => c.close(),
+        )
+      : undefined;
   const catalog = life.add(
     "product-client",
-    createProductCatalog(config.productGrpc, { deadlineMs: config.productTimeoutMs }),
+    createProductCatalog(config.productGrpc, {
+      deadlineMs: config.productTimeoutMs,
+      ...(prices ? { cache: prices } : {}),
+    }),
     async (c) => c.close(),
   );
   const verifier = createTokenVerifier({

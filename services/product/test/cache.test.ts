@@ -1,4 +1,5 @@
 import { once } from "node:events";
+import { catalogChangesChannel } from "@shop/events";
 import { createLogger, createMetricsRegistry } from "@shop/platform";
 import { uid } from "@shop/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -82,12 +83,16 @@ describe("product cache", () => {
     expect((await cache.getMany([p.id])).size).toBe(0);
   });
 
-  it("when a product is changed by an edit, a reservation and a delete, then each change is announced with the version it produced", async () => {
+  it("when a product is changed by an edit, a reservation and a delete, then each change is announced with the version it produced, and only the edit and the delete on the catalog channel", async () => {
     const listener = h.redis.duplicate();
     await once(listener, "ready");
-    await listener.subscribe(h.changesChannel);
+    const catalogChannel = catalogChangesChannel(h.changesChannel);
+    await listener.subscribe(h.changesChannel, catalogChannel);
     const heard: string[] = [];
-    listener.on("message", (_channel: string, message: string) => heard.push(message));
+    const heardByCatalog: string[] = [];
+    listener.on("message", (channel: string, message: string) =>
+      (channel === catalogChannel ? heardByCatalog : heard).push(message),
+    );
     try {
       const admin = { authorization: h.adminAuth };
       const p = await h.client.CreateProduct(newProduct({ stock: 3 }), admin);
@@ -97,6 +102,7 @@ describe("product cache", () => {
       // Published before each call returned; a round trip on the listener's connection flushes them.
       await listener.ping();
       expect(heard).toEqual([`2|${p.id}`, `3|${p.id}`, `4|${p.id}`]);
+      expect(heardByCatalog).toEqual([`2|${p.id}`, `4|${p.id}`]);
     } finally {
       listener.disconnect();
     }

@@ -133,6 +133,33 @@ describe("the order saga through the gateway", () => {
     expect(mine.body.items).toEqual([]);
   });
 
+  it("when an admin changes the price of a product already ordered, then the next order is priced at the new price; after a delete, ordering it is 422", async () => {
+    const user = await signUp();
+    const adminToken = await admin();
+    const product = await createProduct(10, 1_000);
+    const first = await placeOrder(user.token, [{ productId: product.id, quantity: 2 }]);
+    expect(first.body.totalCents).toBe(2_000);
+    await settled(user.token, first.body.id);
+
+    // The saga's stock moves bumped the version; the edit names the current one.
+    const current = await call("GET", `/api/v1/products/${product.id}`);
+    const patched = await call("PATCH", `/api/v1/products/${product.id}`, {
+      token: adminToken,
+      body: { version: current.body.version, priceCents: 1_500 },
+    });
+    expect(patched.status).toBe(200);
+    const second = await placeOrder(user.token, [{ productId: product.id, quantity: 2 }]);
+    expect(second.status).toBe(202);
+    expect(second.body).toMatchObject({ totalCents: 3_000 });
+    expect(second.body.items).toEqual([
+      { productId: product.id, name: expect.any(String), quantity: 2, unitPriceCents: 1_500 },
+    ]);
+    await settled(user.token, second.body.id);
+
+    expect((await call("DELETE", `/api/v1/products/${product.id}`, { token: adminToken })).status).toBe(204);
+    expect((await placeOrder(user.token, [{ productId: product.id, quantity: 1 }])).status).toBe(422);
+  });
+
   it("when the order body breaks the rules, then it is 400 and nothing is created", async () => {
     const user = await signUp();
     const product = await createProduct(5);

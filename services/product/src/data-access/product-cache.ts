@@ -1,4 +1,4 @@
-import { PRODUCT_CHANGES_CHANNEL } from "@shop/events";
+import { catalogChangesChannel, PRODUCT_CHANGES_CHANNEL } from "@shop/events";
 import { Counter, type Logger, type Redis, type Registry } from "@shop/platform";
 import type { Product, Touched } from "../domain/product.js";
 
@@ -43,9 +43,11 @@ return 1
 `;
 
 // Announces the change to in-memory readers (see @shop/events product-changes) in the same step,
-// whether or not the fence is needed here: a reader may have stored the new version already.
+// whether or not the fence is needed here: a reader may have stored the new version already. A
+// change to what the product is or costs is announced on the catalog channel (ARGV[5]) as well.
 const FENCE = `
 redis.call('PUBLISH', ARGV[3], ARGV[1] .. '|' .. ARGV[4])
+if ARGV[5] ~= '' then redis.call('PUBLISH', ARGV[5], ARGV[1] .. '|' .. ARGV[4]) end
 local cur = redis.call('GET', KEYS[1])
 local v = tonumber(ARGV[1])
 if cur then
@@ -58,7 +60,14 @@ return 1
 
 interface CacheCommands {
   productStore(key: string, version: number, json: string, ttl: number): Promise<number>;
-  productFence(key: string, version: number, ttl: number, channel: string, id: string): Promise<number>;
+  productFence(
+    key: string,
+    version: number,
+    ttl: number,
+    channel: string,
+    id: string,
+    catalogChannel: string,
+  ): Promise<number>;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -78,6 +87,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 export function createProductCache(opts: ProductCacheOptions) {
   const prefix = opts.keyPrefix ?? "product:v1:";
   const channel = opts.changesChannel ?? PRODUCT_CHANGES_CHANNEL;
+  const catalogChannel = catalogChangesChannel(channel);
   const log = opts.logger.child({ component: "product-cache" });
   // Sent as EVALSHA, falling back to EVAL after a Redis restart flushed the script cache.
   opts.redis.defineCommand("productStore", { numberOfKeys: 1, lua: STORE_IF_NOT_OLDER });
@@ -142,14 +152,18 @@ export function createProductCache(opts: ProductCacheOptions) {
 
     /**
      * Fences each product at the version its write produced (see above) and announces the change
-     * on the channel; never throws.
+     * on the channel, and on the catalog channel too when `catalog` (the write changed what the
+     * product is or costs, not only its stock); never throws.
      */
-    async invalidate(touched: Touched[]): Promise<void> {
+    async invalidate(touched: Touched[], { catalog = false }: { catalog?: boolean } = {}): Promise<void> {
       if (touched.length === 0) return;
+      const alsoTo = catalog ? catalogChannel : "";
       try {
         await withTimeout(
           Promise.all(
-            touched.map((t) => redis.productFence(key(t.id), t.version, opts.fenceTtlSeconds, channel, t.id)),
+            touched.map((t) =>
+              redis.productFence(key(t.id), t.version, opts.fenceTtlSeconds, channel, t.id, alsoTo),
+            ),
           ),
           opts.timeoutMs,
         );

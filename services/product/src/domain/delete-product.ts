@@ -10,5 +10,5 @@ export async function deleteProduct(deps: ProductDeps, rawId: string): Promise<v
   if (!isProductId(rawId)) throw AppError.notFound(`product ${rawId} not found`);
   const touched = await deps.products.softDelete(rawId);
   if (!touched) throw AppError.notFound(`product ${rawId} not found`);
-  await deps.cache.invalidate([touched]);
+  await deps.cache.invalidate([touched], { catalog: true });
 }

@@ -42,6 +42,6 @@ export async function updateProduct(deps: ProductDeps, input: UpdateProductInput
       "STALE_VERSION",
     );
   }
-  await deps.cache.invalidate([{ id, version: updated.version }]);
+  await deps.cache.invalidate([{ id, version: updated.version }], { catalog: true });
   return updated;
 }
