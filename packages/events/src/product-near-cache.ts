@@ -22,8 +22,8 @@ export interface NearCacheOptions {
   maxEntries: number;
   /** Name of the subscriber connection in Redis's CLIENT LIST. */
   connectionName?: string;
-  /** Prefix of the cache's metric names, the reading service's name (default "gateway"). */
-  metricPrefix?: string;
+  /** Prefix of the cache's metric names and connection name: the reading service's name. */
+  metricPrefix: string;
   logger: Logger;
   metrics: Registry;
   now?: () => number;
@@ -58,7 +58,7 @@ interface Entry<T> {
 export function createNearCache<T extends Versioned>(opts: NearCacheOptions) {
   const now = opts.now ?? Date.now;
   const log = opts.logger.child({ component: "product-near-cache" });
-  const prefix = opts.metricPrefix ?? "gateway";
+  const prefix = opts.metricPrefix;
   const entries = new Map<string, Entry<T>>();
   const inflight = new Map<string, Promise<T>>();
   let subscribed = false;

@@ -38,6 +38,7 @@ async function open({ ttlMs = 60_000, now }: { ttlMs?: number; now?: () => numbe
     channel,
     ttlMs,
     maxEntries: 100,
+    metricPrefix: "gateway",
     connectionName,
     ...(now ? { now } : {}),
     logger: createLogger({ service: "gateway", level: "silent" }),

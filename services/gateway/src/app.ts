@@ -80,6 +80,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
           channel: config.productChangesChannel,
           ttlMs: config.productCacheTtlMs,
           maxEntries: config.productCacheMaxEntries,
+          metricPrefix: "gateway",
           logger: deps.logger,
           metrics: deps.metrics,
         })
