@@ -61,5 +61,17 @@ export function createRelayMetrics(registry: Registry, sql: Sql) {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 5, 30],
       registers: [registry],
     }),
+    roundEvents: new Histogram({
+      name: "outbox_round_events",
+      help: "Events published by one round of the relay (a claim, a produce request and a mark per batch): how well the rounds gather",
+      buckets: [0, 1, 2, 4, 8, 16, 32, 64, 200, 1000],
+      registers: [registry],
+    }),
+    roundDuration: new Histogram({
+      name: "outbox_round_duration_seconds",
+      help: "Time one round of the relay took, from its claim to its commit",
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 5],
+      registers: [registry],
+    }),
   };
 }

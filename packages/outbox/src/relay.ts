@@ -289,9 +289,13 @@ export function createOutboxRelay(opts: RelayOptions) {
       woken = false;
       try {
         let batch: { claimed: number; contended: boolean };
+        let events = 0;
         do {
           batch = await publishBatch();
+          events += batch.claimed;
         } while (running && batch.claimed === batchSize);
+        metrics.roundEvents.observe(events);
+        metrics.roundDuration.observe((performance.now() - roundStartedAt) / 1000);
         if (backoff > 0) log.info("outbox relay resumed");
         backoff = 0;
         await pause(batch.contended ? CONTENDED_RETRY_MS : pollIntervalMs);

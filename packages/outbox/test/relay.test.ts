@@ -68,11 +68,13 @@ describe("outbox relay", () => {
     for (const seqs of byKey.values()) expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
   });
 
-  it("when commits come faster than the shortest round interval, then they go out together, one interval after the last round; an idle relay publishes at once", async () => {
+  it("when commits come faster than the shortest round interval, then they go out together, one interval after the last round, and the round metrics show it; an idle relay publishes at once", async () => {
     const intervalMs = 1_000;
     const rounds: { at: number; ids: string[] }[] = [];
     let roundDone = () => {};
+    const metrics = createMetricsRegistry("t");
     const r = relay({
+      metrics,
       pollIntervalMs: 10 * 60_000,
       minRoundIntervalMs: intervalMs,
       afterPublish: (ids) => {
@@ -107,6 +109,15 @@ describe("outbox relay", () => {
     } finally {
       await r.stop();
     }
+    // Every round is counted with its events and its time: one carried the three together.
+    const values = async (name: string) => (await metrics.getSingleMetric(name)!.get()).values;
+    const events = await values("outbox_round_events");
+    const count = events.find((v) => v.metricName === "outbox_round_events_count")!.value;
+    const upToTwo = events.find((v) => v.labels.le === 2)!.value;
+    expect(events.find((v) => v.metricName === "outbox_round_events_sum")!.value).toBeGreaterThanOrEqual(4);
+    expect(upToTwo).toBe(count - 1);
+    const durations = await values("outbox_round_duration_seconds");
+    expect(durations.find((v) => v.metricName === "outbox_round_duration_seconds_count")!.value).toBe(count);
   });
 
   it("when Kafka keeps rejecting a row, then it is parked with its error and the others still go out", async () => {
