@@ -26,6 +26,7 @@ import { kafkaVersion, machineInfo, postgresInfo } from "./report/machine.js";
 import { renderMarkdown } from "./report/markdown.js";
 import { readMemoryBreakdown } from "./report/memory-breakdown.js";
 import { createProgress } from "./report/progress.js";
+import { readRelayRoundTotals, relayRoundsBetween } from "./report/relay-rounds.js";
 import type { BenchReport, Failed } from "./report/report.js";
 import { readRssMb, startRssSampler } from "./report/rss-sampler.js";
 import { lineChart } from "./report/svg-chart.js";
@@ -221,8 +222,15 @@ async function main() {
     const waits = Object.keys(databases).length ? startDbWaitSampler(pgServerUrl(), databases) : undefined;
     // About six windows over the run: enough to see a minute's creep or a stall, few enough to read.
     const windowMs = Math.max(5, Math.round(cfg.sustainSeconds / 6)) * 1000;
+    const roundsBefore = await readRelayRoundTotals(httpPorts);
+    const roundsFrom = performance.now();
     const run = await runStep("sustained", rate, cfg.sustainSeconds, windowMs);
     const rss = sampler.stop();
+    report.relayRounds = relayRoundsBetween(
+      roundsBefore,
+      await readRelayRoundTotals(httpPorts),
+      (performance.now() - roundsFrom) / 1000,
+    );
     report.memory = await readMemoryBreakdown(httpPorts);
     report.dbActivity = await waits?.stop();
     if (databases.order)

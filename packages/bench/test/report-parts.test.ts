@@ -127,6 +127,31 @@ describe("memory metrics", () => {
     expect(m).toEqual({ rssMb: 150, heapUsedMb: 50, heapTotalMb: 60, externalMb: 10 });
   });
 
+  it("when two readings of the relays' round metrics are compared, then each relay's rounds, events per round and round time come out; a service without a relay is left out", async () => {
+    const { parseRelayRoundTotals, relayRoundsBetween } = await import("../src/report/relay-rounds.js");
+    const text = (rounds: number, events: number, seconds: number, empty: number) =>
+      [
+        "# TYPE outbox_round_events histogram",
+        `outbox_round_events_bucket{le="0",service="order"} ${empty}`,
+        `outbox_round_events_bucket{le="1",service="order"} ${empty + 1}`,
+        `outbox_round_events_sum{service="order"} ${events}`,
+        `outbox_round_events_count{service="order"} ${rounds}`,
+        `outbox_round_duration_seconds_sum{service="order"} ${seconds}`,
+        `outbox_round_duration_seconds_count{service="order"} ${rounds}`,
+      ].join("\n");
+    const before = { order: parseRelayRoundTotals(text(100, 150, 0.5, 10))! };
+    expect(before.order).toEqual({ rounds: 100, events: 150, seconds: 0.5, empty: 10 });
+    expect(parseRelayRoundTotals("process_resident_memory_bytes 1")).toBeUndefined();
+    const after = { order: parseRelayRoundTotals(text(300, 950, 2.5, 30))! };
+    const rounds = relayRoundsBetween(before, after, 10);
+    expect(Object.keys(rounds)).toEqual(["order"]);
+    expect(rounds.order!.roundsPerSecond).toBeCloseTo(20);
+    expect(rounds.order!.eventsPerRound).toBeCloseTo(4);
+    expect(rounds.order!.meanRoundMs).toBeCloseTo(10);
+    expect(rounds.order!.emptyShare).toBeCloseTo(0.1);
+    expect(relayRoundsBetween(after, after, 10)).toEqual({});
+  });
+
   it("when the gateway's metrics are read, then its near-cache counts come out by result; without them, nothing", async () => {
     const { parseNearCacheCounts } = await import("../src/baselines/read-path.js");
     const text = [

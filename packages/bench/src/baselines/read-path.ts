@@ -3,6 +3,7 @@ import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { type ClosedLoopResult, runClosedLoop } from "../load/closed-loop.js";
 import { createHttpClient } from "../load/http-client.js";
+import { metricValue, readMetricsText } from "../report/service-metrics.js";
 import { summarise } from "../stats/percentiles.js";
 
 export interface ReadPathResult {
@@ -44,23 +45,16 @@ export interface NearCacheCounts {
 export function parseNearCacheCounts(text: string): NearCacheCounts | undefined {
   const counts = { hit: 0, miss: 0, bypass: 0 };
   for (const result of Object.keys(counts) as (keyof NearCacheCounts)[]) {
-    const m = new RegExp(
-      `^gateway_product_cache_requests_total\\{[^}]*result="${result}"[^}]*\\} (\\d+)`,
-      "m",
-    ).exec(text);
-    if (!m) return undefined;
-    counts[result] = Number(m[1]);
+    const v = metricValue(text, "gateway_product_cache_requests_total", `result="${result}"`);
+    if (v === undefined) return undefined;
+    counts[result] = v;
   }
   return counts;
 }
 
 async function nearCacheCounts(gatewayUrl: string): Promise<NearCacheCounts | undefined> {
-  try {
-    const res = await fetch(`${gatewayUrl}/metrics`, { signal: AbortSignal.timeout(5_000) });
-    return res.ok ? parseNearCacheCounts(await res.text()) : undefined;
-  } catch {
-    return undefined;
-  }
+  const text = await readMetricsText(gatewayUrl);
+  return text === undefined ? undefined : parseNearCacheCounts(text);
 }
 
 async function startBareServer(body: string) {

@@ -316,6 +316,25 @@ export function renderMarkdown(r: BenchReport): string {
     );
   }
 
+  if (r.relayRounds && Object.keys(r.relayRounds).length) {
+    out.push(
+      "The outbox relays' rounds during the sustained run and its drain wait (their `outbox_round_*` metrics; " +
+        "a round is one claim, one produce request and one mark per batch, and its events reach their consumers together; " +
+        "the rounds that published nothing are mostly the fallback polls):",
+      "",
+      table(
+        ["service", "rounds/s", "events per round", "mean round ms", "rounds with no event"],
+        Object.entries(r.relayRounds).map(([name, x]) => [
+          name,
+          f(x.roundsPerSecond, 1),
+          f(x.eventsPerRound, 2),
+          f(x.meanRoundMs, 1),
+          pct(x.emptyShare),
+        ]),
+      ),
+      "",
+    );
+  }
   out.push("## Database ceiling (pgbench)", "");
   const db = r.database;
   if (!db) out.push("Not run.", "");

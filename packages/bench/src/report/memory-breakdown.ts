@@ -1,3 +1,5 @@
+import { metricValue, readServicesMetrics } from "./service-metrics.js";
+
 /** What a service's resident memory is made of, from its own Prometheus default metrics. */
 export interface MemoryBreakdown {
   rssMb: number;
@@ -16,8 +18,8 @@ const METRICS: Record<keyof MemoryBreakdown, string> = {
 export function parseMemoryMetrics(text: string): MemoryBreakdown {
   const out = {} as MemoryBreakdown;
   for (const [key, name] of Object.entries(METRICS) as [keyof MemoryBreakdown, string][]) {
-    const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)`, "m").exec(text);
-    out[key] = m ? Number(m[1]) / 2 ** 20 : Number.NaN;
+    const v = metricValue(text, name);
+    out[key] = v === undefined ? Number.NaN : v / 2 ** 20;
   }
   return out;
 }
@@ -26,16 +28,6 @@ export function parseMemoryMetrics(text: string): MemoryBreakdown {
 export async function readMemoryBreakdown(
   httpPorts: Record<string, number>,
 ): Promise<Record<string, MemoryBreakdown>> {
-  const out: Record<string, MemoryBreakdown> = {};
-  await Promise.all(
-    Object.entries(httpPorts).map(async ([name, port]) => {
-      try {
-        const res = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(5_000) });
-        if (res.ok) out[name] = parseMemoryMetrics(await res.text());
-      } catch {
-        // left out
-      }
-    }),
-  );
-  return out;
+  const texts = await readServicesMetrics(httpPorts);
+  return Object.fromEntries(Object.entries(texts).map(([name, text]) => [name, parseMemoryMetrics(text)]));
 }

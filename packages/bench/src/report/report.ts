@@ -9,6 +9,7 @@ import type { CpuUsage } from "./cpu-usage.js";
 import type { WaitSample } from "./db-wait-sampler.js";
 import type { MachineInfo } from "./machine.js";
 import type { MemoryBreakdown } from "./memory-breakdown.js";
+import type { RelayRounds } from "./relay-rounds.js";
 import type { RssSummary } from "./rss-sampler.js";
 
 export type Failed = { error: string };
@@ -75,6 +76,8 @@ export interface BenchReport {
   dbActivityFailures: { failures: number; lastError: string } | undefined;
   /** Orders by status once the sustained run was over (its drain wait included). */
   ordersAfterSustained: Record<string, number> | Failed | undefined;
+  /** Each outbox relay's rounds over the sustained run and its drain wait (absent in older reports). */
+  relayRounds?: Record<string, RelayRounds>;
   /** Heap and external memory of each service at the end of the sustained run (its /metrics). */
   memory: Record<string, MemoryBreakdown> | undefined;
   rss: { idle: Record<string, number | undefined>; sustained: Record<string, RssSummary> | undefined };

@@ -1,0 +1,37 @@
+/** Reading the services' Prometheus text (`GET /metrics`) for the report. */
+
+/** A service's /metrics text; undefined when it does not answer. */
+export async function readMetricsText(baseUrl: string): Promise<string | undefined> {
+  try {
+    const res = await fetch(`${baseUrl}/metrics`, { signal: AbortSignal.timeout(5_000) });
+    return res.ok ? await res.text() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every service's /metrics text by name; a service that does not answer is left out. */
+export async function readServicesMetrics(
+  httpPorts: Record<string, number>,
+): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  await Promise.all(
+    Object.entries(httpPorts).map(async ([name, port]) => {
+      const text = await readMetricsText(`http://127.0.0.1:${port}`);
+      if (text !== undefined) out[name] = text;
+    }),
+  );
+  return out;
+}
+
+/**
+ * The value of the first sample of `name` whose labels contain `labels` (e.g. `le="0"`), or
+ * undefined when there is none.
+ */
+export function metricValue(text: string, name: string, labels = ""): number | undefined {
+  const filter = labels
+    ? `\\{[^}]*${labels.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}[^}]*\\}`
+    : "(?:\\{[^}]*\\})?";
+  const m = new RegExp(`^${name}${filter} ([0-9.e+-]+|NaN)`, "m").exec(text);
+  return m ? Number(m[1]) : undefined;
+}
