@@ -27,7 +27,7 @@ import { renderMarkdown } from "./report/markdown.js";
 import { readMemoryBreakdown } from "./report/memory-breakdown.js";
 import { createProgress } from "./report/progress.js";
 import { readRelayRoundTotals, relayRoundsBetween } from "./report/relay-rounds.js";
-import type { BenchReport, Failed } from "./report/report.js";
+import { type BenchReport, type Failed, sagasFinished } from "./report/report.js";
 import { readRssMb, startRssSampler } from "./report/rss-sampler.js";
 import { lineChart } from "./report/svg-chart.js";
 import { evaluateTargets } from "./report/targets.js";
@@ -412,8 +412,11 @@ async function profileRun(rate: number): Promise<NonNullable<BenchReport["profil
   // Warm up at the same rate first, so the profile shows steady state rather than JIT compilation.
   await step("profile warm-up", Math.max(5, cfg.warmupSeconds) * 1000);
   toggleProfilers();
-  progress.say(describe(await step("profile", cfg.profileSeconds * 1000)));
+  const cpu = startCpuUsage(stackGrouping(pids));
+  const profiled = await step("profile", cfg.profileSeconds * 1000);
+  const kernel = cpu.stop();
   toggleProfilers();
+  progress.say(describe(profiled));
   // Second profile of every process: the read path at full speed (what the gateway adds to a read).
   await measureReadPath({
     gatewayUrl: stack.gatewayUrl,
@@ -441,7 +444,20 @@ async function profileRun(rate: number): Promise<NonNullable<BenchReport["profil
     if (name === "gateway" || name === "product")
       readPath[name] = summariseDirectory(`${dir}/${name}`, 15, 2);
   }
-  return { rate, seconds: cfg.profileSeconds, services, readPath, readSeconds: cfg.readSeconds };
+  const kernelCpuSeconds: Record<string, number> = {};
+  for (const name of SERVICE_NAMES) {
+    const seconds = kernel.groups[name]?.seconds;
+    if (seconds !== undefined) kernelCpuSeconds[name] = seconds;
+  }
+  return {
+    rate,
+    seconds: cfg.profileSeconds,
+    services,
+    sagas: sagasFinished(profiled),
+    kernelCpuSeconds,
+    readPath,
+    readSeconds: cfg.readSeconds,
+  };
 }
 
 main()

@@ -112,6 +112,37 @@ describe("svg chart", () => {
   });
 });
 
+describe("profile costs", () => {
+  const summary = (busyMs: number) => ({
+    wallMs: 10_000,
+    busyMs,
+    idleMs: 10_000 - busyMs,
+    gcMs: 0,
+    topFunctions: [],
+    byOwner: [],
+  });
+  const run = {
+    rate: 40,
+    seconds: 10,
+    services: { order: summary(8_000), product: summary(6_000) },
+    readPath: {},
+    readSeconds: 4,
+  };
+
+  it("when the kernel's count of the profiled step is there, then the cost per saga is the kernel's, not the profilers' busy time", async () => {
+    const { profileCostParagraph } = await import("../src/report/markdown.js");
+    const text = profileCostParagraph({ ...run, sagas: 400, kernelCpuSeconds: { order: 3, product: 2 } }, 2);
+    expect(text).toContain("**12.5 ms of service CPU per saga**");
+    expect(text).toContain("at most about 160 sagas/s");
+    expect(text).toContain("busy 14.0 s to the profilers");
+  });
+
+  it("when an older report has no kernel count, then the profilers' busy time is the cost, over rate times seconds", async () => {
+    const { profileCostParagraph } = await import("../src/report/markdown.js");
+    expect(profileCostParagraph(run, 2)).toContain("**35 ms of service CPU per saga**");
+  });
+});
+
 describe("memory metrics", () => {
   it("when a Prometheus text has the default Node metrics, then heap and RSS come out in MB", async () => {
     const { parseMemoryMetrics } = await import("../src/report/memory-breakdown.js");

@@ -67,11 +67,16 @@ export function cpuWindowsTable(run: MeasuredRun): string {
   );
 }
 
-export function profileSummaryMarkdown(title: string, p: ProfileSummary): string {
+/** One profile's summary; `kernelSeconds`: the CPU the kernel counted for the whole process meanwhile. */
+export function profileSummaryMarkdown(title: string, p: ProfileSummary, kernelSeconds?: number): string {
+  const kernel =
+    kernelSeconds === undefined
+      ? ""
+      : ` The kernel counted ${f(kernelSeconds, 1)} s of CPU for the process (every thread).`;
   return [
     `#### ${title}`,
     "",
-    `Wall ${f(p.wallMs / 1000, 1)} s, busy ${f(p.busyMs / 1000, 1)} s (${pct(p.busyMs / p.wallMs)} of one core), GC ${f(p.gcMs / 1000, 2)} s.`,
+    `Wall ${f(p.wallMs / 1000, 1)} s, busy ${f(p.busyMs / 1000, 1)} s (${pct(p.busyMs / p.wallMs)} of one core), GC ${f(p.gcMs / 1000, 2)} s.${kernel}`,
     "",
     table(
       ["self ms", "share", "function", "where"],
@@ -85,6 +90,34 @@ export function profileSummaryMarkdown(title: string, p: ProfileSummary): string
         .join(", "),
     "",
   ].join("\n");
+}
+
+type ProfileRun = Extract<NonNullable<BenchReport["profile"]>, { services: unknown }>;
+
+/**
+ * What the services cost per saga in the profiled step: by the kernel's count when the report has
+ * it (a profiler counts its thread busy while it waits for a core), else by the profilers' busy time.
+ */
+export function profileCostParagraph(p: ProfileRun, cores: number): string {
+  const busyMs = Object.values(p.services).reduce((sum, x) => sum + (x?.busyMs ?? 0), 0);
+  const sagas = p.sagas ?? p.rate * p.seconds;
+  if (!p.kernelCpuSeconds) {
+    return (
+      `Busy time of all six services together: ${f(busyMs / 1000, 1)} s for about ${sagas} sagas, ` +
+      `**${f(busyMs / sagas, 0)} ms of service CPU per saga** (main threads; Kafka, PostgreSQL and Redis come on top), ` +
+      `so the ${cores} cores could carry at most about ${f((cores * 1000) / (busyMs / sagas), 0)} sagas/s for the services alone.`
+    );
+  }
+  const kernelSeconds = Object.values(p.kernelCpuSeconds).reduce((sum, x) => sum + x, 0);
+  const msPerSaga = (kernelSeconds * 1000) / sagas;
+  return (
+    `All six services together: busy ${f(busyMs / 1000, 1)} s to the profilers, ` +
+    `${f(kernelSeconds, 1)} s of CPU as the kernel counts it (every thread), for ${sagas} sagas finished: ` +
+    `**${f(msPerSaga, 1)} ms of service CPU per saga** (Kafka, PostgreSQL and Redis come on top), ` +
+    `so the ${cores} cores could carry at most about ${f((cores * 1000) / msPerSaga, 0)} sagas/s for the services alone. ` +
+    "A profiler counts its thread busy while the thread waits for a core, so on a loaded machine the profilers' busy time runs above the kernel's count: " +
+    "read a profile's shares within its service, and the kernel's count for what a service costs."
+  );
 }
 
 function errorsOf(s: SagaStepResult): string {
@@ -478,15 +511,14 @@ export function renderMarkdown(r: BenchReport): string {
         "On a shared machine a descheduled thread still counts as busy in the function it was in, so shares of native calls such as `writeBuffer` (socket writes) grow with the load average.",
       "",
     );
-    const busyMs = Object.values(p.services).reduce((sum, x) => sum + (x?.busyMs ?? 0), 0);
-    out.push(
-      `Busy time of all six services together: ${f(busyMs / 1000, 1)} s for about ${p.rate * p.seconds} sagas, ` +
-        `**${f(busyMs / (p.rate * p.seconds), 0)} ms of service CPU per saga** (main threads; Kafka, PostgreSQL and Redis come on top), ` +
-        `so the ${r.machine.atStart.cores} cores could carry at most about ${f((r.machine.atStart.cores * 1000) / (busyMs / (p.rate * p.seconds)), 0)} sagas/s for the services alone.`,
-      "",
-    );
+    const kernel = p.kernelCpuSeconds;
+    out.push(profileCostParagraph(p, r.machine.atStart.cores), "");
     for (const [name, summary] of Object.entries(p.services)) {
-      out.push(summary ? profileSummaryMarkdown(name, summary) : `#### ${name}\n\nno profile written\n`);
+      out.push(
+        summary
+          ? profileSummaryMarkdown(name, summary, kernel?.[name])
+          : `#### ${name}\n\nno profile written\n`,
+      );
     }
     out.push(
       `### Read path profiles`,

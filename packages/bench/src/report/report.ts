@@ -86,6 +86,10 @@ export interface BenchReport {
         rate: number;
         seconds: number;
         services: Record<string, ProfileSummary | undefined>;
+        /** Sagas finished in the profiled step (absent in older reports: rate times seconds). */
+        sagas?: number;
+        /** CPU seconds the kernel counted for each service over the profiled step (absent in older reports). */
+        kernelCpuSeconds?: Record<string, number>;
         /** Gateway and product while the read path ran at full speed. */
         readPath: Record<string, ProfileSummary | undefined>;
         readSeconds: number;
