@@ -110,7 +110,9 @@ describe("outbox relay", () => {
       await r.stop();
     }
     // Every round is counted with its events and its time: one carried the three together.
-    const values = async (name: string) => (await metrics.getSingleMetric(name)!.get()).values;
+    // A histogram's values name their series (`_bucket`, `_sum`, `_count`).
+    type Sample = { value: number; labels: Record<string, string | number>; metricName?: string };
+    const values = async (name: string) => (await metrics.getSingleMetric(name)!.get()).values as Sample[];
     const events = await values("outbox_round_events");
     const count = events.find((v) => v.metricName === "outbox_round_events_count")!.value;
     const upToTwo = events.find((v) => v.labels.le === 2)!.value;
