@@ -18,6 +18,8 @@ export interface BenchConfig {
   stepAttempts: number;
   /** Rates tried halfway between the highest that held and the lowest that failed, after the steps. */
   refineSteps: number;
+  /** Rates tried halfway down after a missed sustained run, before the highest the steps held below it. */
+  sustainRefine: number;
   sustainSeconds: number;
   drainSeconds: number;
   /** Longest wait before a step for the services' consumers to empty their backlog. */
@@ -74,6 +76,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): BenchConfig {
     stepSeconds: num(env, "BENCH_STEP_SECONDS", quick ? 8 : 20),
     stepAttempts: Math.max(1, num(env, "BENCH_STEP_ATTEMPTS", quick ? 1 : 2)),
     refineSteps: num(env, "BENCH_REFINE_STEPS", quick ? 1 : 2),
+    sustainRefine: num(env, "BENCH_SUSTAIN_REFINE", quick ? 0 : 1),
     sustainSeconds: num(env, "BENCH_SUSTAIN_SECONDS", quick ? 15 : 60),
     drainSeconds: num(env, "BENCH_DRAIN_SECONDS", quick ? 5 : 10),
     settleSeconds: num(env, "BENCH_SETTLE_SECONDS", quick ? 30 : 90),

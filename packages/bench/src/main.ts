@@ -12,10 +12,10 @@ import { runPgbenchCeiling } from "./baselines/pgbench.js";
 import { measureReadPath } from "./baselines/read-path.js";
 import { loadConfig } from "./config.js";
 import {
-  fallbackRate,
   findSustainableRate,
   judgeStep,
   keptUpRate,
+  nextSustainRate,
   onlyLatencyMissed,
   rateSteps,
 } from "./load/rate-plan.js";
@@ -27,7 +27,7 @@ import { renderMarkdown } from "./report/markdown.js";
 import { readMemoryBreakdown } from "./report/memory-breakdown.js";
 import { createProgress } from "./report/progress.js";
 import { readRelayRoundTotals, relayRoundsBetween } from "./report/relay-rounds.js";
-import { type BenchReport, type Failed, sagasFinished } from "./report/report.js";
+import { type BenchReport, type Failed, type StepReport, sagasFinished } from "./report/report.js";
 import { readRssMb, startRssSampler } from "./report/rss-sampler.js";
 import { lineChart } from "./report/svg-chart.js";
 import { evaluateTargets } from "./report/targets.js";
@@ -241,12 +241,19 @@ async function main() {
   };
   let sustained = await sustain(sustainRate);
   // A minute can miss where a step's 20 s passed, most of all at a refined rate right at the
-  // limit: then once more, on the same warm stack, at the highest rate the steps held below it.
-  const lower = sustained.verdict.sustainable ? undefined : fallbackRate(report.steps, sustainRate);
-  if (lower !== undefined) {
-    report.sustainedMissed = sustained;
-    progress.say(`the sustained run missed at ${sustainRate}/s; once more at ${lower}/s`);
-    sustainRate = lower;
+  // limit: then again, on the same warm stack, lower (see `nextSustainRate`).
+  const misses: StepReport[] = [];
+  while (!sustained.verdict.sustainable) {
+    misses.push(sustained);
+    const next = nextSustainRate(
+      report.steps,
+      misses.map((m) => m.rate),
+      cfg.sustainRefine,
+    );
+    if (next === undefined) break;
+    report.sustainedMisses = [...misses];
+    progress.say(`the sustained run missed at ${sustainRate}/s; once more at ${next}/s`);
+    sustainRate = next;
     sustained = await sustain(sustainRate);
   }
   writeCharts(sustained);

@@ -4,6 +4,7 @@ import {
   findSustainableRate,
   judgeStep,
   keptUpRate,
+  nextSustainRate,
   onlyLatencyMissed,
   rateSteps,
   refinementRate,
@@ -159,6 +160,41 @@ describe("rate steps", () => {
     ];
     expect(fallbackRate(steps, 88)).toBe(75);
     expect(fallbackRate(steps, 50)).toBeUndefined();
+    // Without midpoints, the fallback is the last run whatever it gives.
+    expect(nextSustainRate(steps, [88], 0)).toBe(75);
+    expect(nextSustainRate(steps, [88, 75], 0)).toBeUndefined();
+    expect(nextSustainRate(steps, [50], 1)).toBeUndefined();
+    expect(nextSustainRate(steps, [], 1)).toBeUndefined();
+  });
+
+  it("when a sustained run missed well above the next rate the steps held, then a rate halfway between runs first", () => {
+    // The run of 2026-11-28: the steps held 10 and 25/s; the minute at 25/s missed.
+    const ok = { sustainable: true, reasons: [] };
+    const missed = { sustainable: false, reasons: ["p99 236 ms > 200 ms"] };
+    const steps = [
+      { rate: 10, verdict: ok },
+      { rate: 25, verdict: ok },
+      { rate: 35, verdict: missed },
+      { rate: 30, verdict: missed },
+    ];
+    expect(nextSustainRate(steps, [25], 1)).toBe(18);
+    // The midpoint missed too: then the rate the steps held, and that ends it.
+    expect(nextSustainRate(steps, [25, 18], 1)).toBe(10);
+    expect(nextSustainRate(steps, [25, 18, 10], 1)).toBeUndefined();
+    // With two midpoints, the second is halfway below the first.
+    expect(nextSustainRate(steps, [25, 18], 2)).toBe(14);
+    expect(nextSustainRate(steps, [25, 18, 14], 2)).toBe(10);
+    // Rates too close for a midpoint (75 and 82/s, under a tenth of 75 apart): straight to the held rate.
+    expect(
+      nextSustainRate(
+        [
+          { rate: 75, verdict: ok },
+          { rate: 82, verdict: ok },
+        ],
+        [82],
+        1,
+      ),
+    ).toBe(75);
   });
 
   it("when steps fell behind their arrivals, then the capacity is the highest rate that kept up, latency aside", () => {
@@ -220,6 +256,7 @@ describe("targets", () => {
     }) as unknown as BenchReport;
   const shareOf = (r: BenchReport) =>
     evaluateTargets(r).find((t) => t.name === "share of the database ceiling")!;
+  const throughputOf = (r: BenchReport) => evaluateTargets(r).find((t) => t.name === "saga throughput")!;
 
   it("when the steps held a rate but its sustained run did not, then the share says so, with the reason", () => {
     const failed = step(35, { sustainable: false, reasons: ["p99 354 ms > 200 ms"] }, 354);
@@ -233,23 +270,38 @@ describe("targets", () => {
   it("when a sustained run missed and the one at a lower rate held, then both targets say so", () => {
     const missed = step(88, { sustainable: false, reasons: ["p99 264 ms > 200 ms"] }, 264);
     const held = step(75, { sustainable: true, reasons: [] }, 180);
-    const r = { ...report(held, 88), sustainedMissed: missed } as BenchReport;
+    const r = { ...report(held, 88), sustainedMisses: [missed] } as BenchReport;
     expect(shareOf(r).result).toBe("75% (75 of 100 sagas/s)");
     expect(evaluateTargets(r).find((t) => t.name === "saga throughput")!.result).toContain(
-      "(a first sustained run at 88/s missed: p99 264 ms > 200 ms)",
+      "(a sustained run before it missed: 88/s, p99 264 ms > 200 ms)",
     );
     const both = { ...r, sustained: step(75, { sustainable: false, reasons: ["p99 230 ms > 200 ms"] }, 230) };
     expect(shareOf(both as BenchReport).result).toContain(
-      "the steps held 88/s, sustained runs at 88/s and 75/s did not: p99 230 ms > 200 ms",
+      "the steps held 88/s, sustained runs at 88 and 75/s did not: p99 230 ms > 200 ms",
     );
+    // An older report kept its one missed run under another name.
+    const older = { ...report(held, 88), sustainedMissed: missed } as BenchReport;
+    expect(throughputOf(older).result).toContain(
+      "(a sustained run before it missed: 88/s, p99 264 ms > 200 ms)",
+    );
+  });
+
+  it("when two sustained runs missed before one held, then the targets name both", () => {
+    const first = step(25, { sustainable: false, reasons: ["p99 236 ms > 200 ms"] }, 236);
+    const midway = step(18, { sustainable: false, reasons: ["p99 204 ms > 200 ms"] }, 204);
+    const held = step(10, { sustainable: true, reasons: [] }, 114);
+    const r = { ...report(held, 25), sustainedMisses: [first, midway] } as BenchReport;
+    expect(throughputOf(r).result).toContain(
+      "(sustained runs before it missed: 25/s, p99 236 ms > 200 ms; 18/s, p99 204 ms > 200 ms)",
+    );
+    const none = { ...r, sustained: step(10, { sustainable: false, reasons: ["p99 210 ms > 200 ms"] }, 210) };
+    expect(shareOf(none as BenchReport).result).toContain("sustained runs at 25, 18 and 10/s did not");
   });
 
   it("when no step held, then the share says that no rate met the step limits", () => {
     const failed = step(10, { sustainable: false, reasons: ["p99 300 ms > 200 ms"] }, 300);
     expect(shareOf(report(failed, 0)).result).toContain("0% sustainable (no rate met the step limits)");
   });
-
-  const throughputOf = (r: BenchReport) => evaluateTargets(r).find((t) => t.name === "saga throughput")!;
 
   it("when the database ceiling is under 500/s, then the throughput target names it as the first limit", () => {
     const held = step(35, { sustainable: true, reasons: [] }, 150);

@@ -139,8 +139,8 @@ export async function findSustainableRate<T extends StepOutcome>(
 }
 
 /**
- * The rate to sustain again when a sustained run missed: the highest the steps held below it, or
- * undefined when they held none. Near the limit a step's 20 s can pass a rate that a minute does not.
+ * The highest rate the steps held below `missed`, or undefined when they held none. Near the
+ * limit a step's 20 s can pass a rate that a minute does not.
  */
 export function fallbackRate(
   steps: { rate: number; verdict: Verdict }[],
@@ -148,6 +148,30 @@ export function fallbackRate(
 ): number | undefined {
   const held = steps.filter((s) => s.verdict.sustainable && s.rate < missed).map((s) => s.rate);
   return held.length ? Math.max(...held) : undefined;
+}
+
+/**
+ * The rate of the next sustained run once every one so far (`missed`, in the order run) missed, or
+ * undefined when the search is over. The steps' rates are far apart low down (10 and 25/s), so a
+ * fall straight to the highest rate they held below could report a rate well under what a minute
+ * holds. So first up to `refine` rates halfway between the lowest that missed and that held rate
+ * (while they are far enough apart, as the steps' refinement), then the held rate itself, which
+ * ends the search whatever it gives.
+ */
+export function nextSustainRate(
+  steps: { rate: number; verdict: Verdict }[],
+  missed: number[],
+  refine: number,
+): number | undefined {
+  if (missed.length === 0) return undefined;
+  const lowest = Math.min(...missed);
+  const held = fallbackRate(steps, lowest);
+  if (held === undefined) return undefined;
+  const heldSteps = new Set(steps.filter((s) => s.verdict.sustainable).map((s) => s.rate));
+  // The first run is at a rate the steps held; any later one at such a rate was the fallback.
+  if (missed.slice(1).some((rate) => heldSteps.has(rate))) return undefined;
+  const midpointsRun = missed.length - 1;
+  return (midpointsRun < refine ? refinementRate(held, lowest) : undefined) ?? held;
 }
 
 /** True when a step fell short on latency alone: completions kept up with arrivals, without errors. */

@@ -2,7 +2,15 @@ import type { ProfileSummary } from "../profile/summarise.js";
 import type { SagaStepResult } from "../saga/saga-load.js";
 import type { LatencySummary } from "../stats/percentiles.js";
 import { cpuShares } from "./cpu-usage.js";
-import { type BenchReport, isFailed, type MeasuredRun, machineMsPerSaga, sagasFinished } from "./report.js";
+import {
+  type BenchReport,
+  isFailed,
+  type MeasuredRun,
+  machineMsPerSaga,
+  missedSustainedRuns,
+  sagasFinished,
+} from "./report.js";
+import { ratesInWords } from "./targets.js";
 
 const f = (v: number | null | undefined, d = 0) =>
   v === null || v === undefined || !Number.isFinite(v) ? "n/a" : v.toFixed(d);
@@ -277,12 +285,21 @@ export function renderMarkdown(r: BenchReport): string {
   );
   const s = r.sustained;
   out.push("## Sustained run", "");
-  const missed = r.sustainedMissed;
-  if (missed) {
+  const misses = missedSustainedRuns(r);
+  if (misses.length) {
     out.push(
-      `A sustained run at ${missed.rate}/s came first and missed: ${missed.verdict.reasons.join("; ")} ` +
-        `(p50 / p99 ${f(missed.latencyMs.p50)} / ${f(missed.latencyMs.p99)} ms, ${f(missed.completedPerSecond, 1)} completed/s, ${f(machineMsPerSaga(missed))} ms CPU per saga). ` +
-        `The run below is at ${s?.rate}/s, the highest rate the steps held below it, on the same stack right after it; its memory, database activity and CPU are the ones reported.`,
+      `${misses.length === 1 ? "A sustained run" : "Sustained runs"} at ${ratesInWords(misses.map((m) => m.rate))} came first and missed: ` +
+        misses
+          .map(
+            (m) =>
+              `${m.rate}/s ${m.verdict.reasons.join("; ")} (p50 / p99 ${f(m.latencyMs.p50)} / ${f(m.latencyMs.p99)} ms, ${f(m.completedPerSecond, 1)} completed/s, ${f(machineMsPerSaga(m))} ms CPU per saga)`,
+          )
+          .join("; ") +
+        `. The run below is at ${s?.rate}/s, ${
+          r.steps.some((step) => step.rate === s?.rate && step.verdict.sustainable)
+            ? "the highest rate the steps held below"
+            : "halfway between the lowest rate that missed and the highest the steps held below it"
+        }, on the same stack right after ${misses.length === 1 ? "it" : "them"}; its memory, database activity and CPU are the ones reported.`,
       "",
     );
   }
@@ -485,7 +502,9 @@ export function renderMarkdown(r: BenchReport): string {
       "",
     );
     for (const [run, title] of [
-      [r.sustainedMissed, `The sustained run at ${r.sustainedMissed?.rate}/s that missed, window by window`],
+      ...missedSustainedRuns(r).map(
+        (m) => [m, `The sustained run at ${m.rate}/s that missed, window by window`] as const,
+      ),
       [r.sustained, `The sustained run at ${r.sustained.rate}/s, window by window`],
     ] as const) {
       const windows = run && cpuWindowsTable(run);

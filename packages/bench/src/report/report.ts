@@ -69,7 +69,9 @@ export interface BenchReport {
       }
     | undefined;
   sustained: StepReport | undefined;
-  /** A sustained run that missed before `sustained` ran at a lower rate the steps held (absent in older reports). */
+  /** The sustained runs that missed before `sustained`, in the order run (absent in older reports). */
+  sustainedMisses?: StepReport[];
+  /** Older reports' single missed sustained run; read it through `missedSustainedRuns`. */
   sustainedMissed?: StepReport;
   /** What the services' database connections were doing during the sustained run. */
   dbActivity: WaitSample[] | undefined;
@@ -102,3 +104,10 @@ export interface BenchReport {
 }
 
 export const isFailed = (v: unknown): v is Failed => typeof v === "object" && v !== null && "error" in v;
+
+/** The sustained runs that missed before the reported one, in the order run, from any report's version. */
+export function missedSustainedRuns(
+  r: Pick<BenchReport, "sustainedMisses" | "sustainedMissed">,
+): StepReport[] {
+  return r.sustainedMisses ?? (r.sustainedMissed ? [r.sustainedMissed] : []);
+}
