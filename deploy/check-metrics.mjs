@@ -121,9 +121,15 @@ function sourceFiles(dir) {
   return out;
 }
 
-/** family name -> label names, from `new Counter|Gauge|Histogram|Summary({ name: "...", labelNames: [...] })`. */
+/**
+ * family name -> label names, from `new Counter|Gauge|Histogram|Summary({ name: "...", labelNames: [...] })`.
+ * A name made from its reader's prefix (`${prefix}_x`, as the product near cache's) stands for each
+ * `metricPrefix: "..."` the sources pass.
+ */
 function exportedFamilies() {
   const families = new Map();
+  const templated = [];
+  const prefixes = new Set();
   for (const top of ["packages", "services"]) {
     for (const pkg of readdirSync(join(root, top))) {
       const src = join(root, top, pkg, "src");
@@ -134,16 +140,21 @@ function exportedFamilies() {
       }
       for (const file of sourceFiles(src)) {
         const text = readFileSync(file, "utf8");
+        for (const m of text.matchAll(/metricPrefix:\s*"(\w+)"/g)) prefixes.add(m[1]);
         const re = /new (Counter|Gauge|Histogram|Summary)(?:<[^>]*>)?\(\s*\{([\s\S]*?)\}\s*\)/g;
         for (let m = re.exec(text); m; m = re.exec(text)) {
-          const name = /name:\s*"([a-zA-Z_:][\w:]*)"/.exec(m[2])?.[1];
-          if (!name) continue;
           const labelNames = /labelNames:\s*\[([^\]]*)\]/.exec(m[2])?.[1] ?? "";
-          const labels = [...labelNames.matchAll(/"(\w+)"/g)].map((l) => l[1]);
-          families.set(name, { type: m[1], labels: new Set(labels) });
+          const family = { type: m[1], labels: new Set([...labelNames.matchAll(/"(\w+)"/g)].map((l) => l[1])) };
+          const name = /name:\s*"([a-zA-Z_:][\w:]*)"/.exec(m[2])?.[1];
+          if (name) families.set(name, family);
+          const suffix = /name:\s*`\$\{\w+\}([\w:]*)`/.exec(m[2])?.[1];
+          if (suffix) templated.push({ suffix, family });
         }
       }
     }
+  }
+  for (const { suffix, family } of templated) {
+    for (const prefix of prefixes) families.set(`${prefix}${suffix}`, family);
   }
   return families;
 }
