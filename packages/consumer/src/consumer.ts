@@ -434,6 +434,12 @@ export function createEventConsumer(opts: ConsumerOptions) {
 
   async function handleBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+    const receivedAt = Date.now();
+    const delivery = metrics.delivery.labels({ group: opts.groupId, topic: batch.topic });
+    for (const message of batch.messages) {
+      // A clock behind the producer's would give a negative time: counted as none.
+      delivery.observe(Math.max(0, receivedAt - Number(message.timestamp)) / 1000);
+    }
     const refs = batch.messages.map((message) => ({
       topic: batch.topic,
       partition: batch.partition,

@@ -12,6 +12,7 @@ export function createConsumerMetrics(registry: Registry) {
       retries: registry.getSingleMetric("kafka_consumer_retries_total") as Counter<"group" | "event_type">,
       deadLetters: registry.getSingleMetric("kafka_dead_letters_total") as Counter<"group" | "reason">,
       lag: registry.getSingleMetric("kafka_consumer_lag") as Gauge<"group" | "topic" | "partition">,
+      delivery: registry.getSingleMetric("kafka_consumer_delivery_seconds") as Histogram<"group" | "topic">,
     };
   }
   return {
@@ -44,6 +45,13 @@ export function createConsumerMetrics(registry: Registry) {
       name: "kafka_consumer_lag",
       help: "Messages behind the partition's high watermark after the last batch",
       labelNames: ["group", "topic", "partition"],
+      registers: [registry],
+    }),
+    delivery: new Histogram({
+      name: "kafka_consumer_delivery_seconds",
+      help: "Time from a message's timestamp (set by its producer when sent) to its batch reaching the consumer; across hosts it carries their clocks' skew",
+      labelNames: ["group", "topic"],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 5, 30],
       registers: [registry],
     }),
   };

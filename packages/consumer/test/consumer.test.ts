@@ -83,6 +83,40 @@ describe("event consumer", () => {
     expect(dead).toMatch(/kafka_dead_letters_total\{[^}]*group="consumer-test"[^}]*reason="exhausted"/);
   });
 
+  it("when messages arrive, then each one's time since its producer's timestamp is counted, a timestamp ahead of this clock as none", async () => {
+    const delivery = async () => {
+      // A histogram's values name their series (`_bucket`, `_sum`, `_count`).
+      type Sample = { value: number; labels: Record<string, string | number>; metricName?: string };
+      const values = (await metrics.getSingleMetric("kafka_consumer_delivery_seconds")!.get())
+        .values as Sample[];
+      const ours = (suffix: string) =>
+        values.find(
+          (v) =>
+            v.metricName === `kafka_consumer_delivery_seconds${suffix}` &&
+            v.labels.group === "consumer-test" &&
+            v.labels.topic === ordersTopic,
+        )?.value ?? 0;
+      return { count: ours("_count"), sum: ours("_sum") };
+    };
+    const before = await delivery();
+    const at = (offsetMs: number) => String(Date.now() + offsetMs);
+    await bed.producer.send({
+      topic: ordersTopic,
+      acks: -1,
+      messages: [
+        { key: "313", value: JSON.stringify(cancelled(313)), timestamp: at(-3_000) },
+        { key: "313", value: JSON.stringify(cancelled(313)), timestamp: at(60_000) },
+        { key: "313", value: JSON.stringify(cancelled(313)) },
+      ],
+    });
+    await eventually(async () => ((await effectsOf(313)) === 3 ? true : undefined));
+    const after = await delivery();
+    expect(after.count - before.count).toBe(3);
+    // The first waited three seconds before it was sent; the one from a clock ahead adds nothing.
+    expect(after.sum - before.sum).toBeGreaterThanOrEqual(3);
+    expect(after.sum - before.sum).toBeLessThan(8);
+  });
+
   it("when the same event is delivered twice, then its effect happens once", async () => {
     const event = cancelled(101);
     await send("101", JSON.stringify(event));
