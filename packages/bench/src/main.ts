@@ -22,13 +22,15 @@ import {
 import { summariseDirectory } from "./profile/summarise.js";
 import { stackGrouping, startCpuUsage } from "./report/cpu-usage.js";
 import { startDbWaitSampler } from "./report/db-wait-sampler.js";
+import { hopTimesBetween, hopTotalsOf } from "./report/hop-times.js";
 import { kafkaVersion, machineInfo, postgresInfo } from "./report/machine.js";
 import { renderMarkdown } from "./report/markdown.js";
 import { readMemoryBreakdown } from "./report/memory-breakdown.js";
 import { createProgress } from "./report/progress.js";
-import { readRelayRoundTotals, relayRoundsBetween } from "./report/relay-rounds.js";
+import { relayRoundsBetween, relayRoundTotalsOf } from "./report/relay-rounds.js";
 import { type BenchReport, type Failed, type StepReport, sagasFinished } from "./report/report.js";
 import { readRssMb, startRssSampler } from "./report/rss-sampler.js";
+import { readServicesMetrics } from "./report/service-metrics.js";
 import { lineChart } from "./report/svg-chart.js";
 import { evaluateTargets } from "./report/targets.js";
 import {
@@ -222,15 +224,19 @@ async function main() {
     const waits = Object.keys(databases).length ? startDbWaitSampler(pgServerUrl(), databases) : undefined;
     // About six windows over the run: enough to see a minute's creep or a stall, few enough to read.
     const windowMs = Math.max(5, Math.round(cfg.sustainSeconds / 6)) * 1000;
-    const roundsBefore = await readRelayRoundTotals(httpPorts);
-    const roundsFrom = performance.now();
+    // The relays' rounds and the events' stretches, from the services' metrics before and after.
+    const metricsBefore = await readServicesMetrics(httpPorts);
+    const metricsFrom = performance.now();
     const run = await runStep("sustained", rate, cfg.sustainSeconds, windowMs);
     const rss = sampler.stop();
+    const metricsAfter = await readServicesMetrics(httpPorts);
+    const metricsSeconds = (performance.now() - metricsFrom) / 1000;
     report.relayRounds = relayRoundsBetween(
-      roundsBefore,
-      await readRelayRoundTotals(httpPorts),
-      (performance.now() - roundsFrom) / 1000,
+      relayRoundTotalsOf(metricsBefore),
+      relayRoundTotalsOf(metricsAfter),
+      metricsSeconds,
     );
+    report.hopTimes = hopTimesBetween(hopTotalsOf(metricsBefore), hopTotalsOf(metricsAfter), metricsSeconds);
     report.memory = await readMemoryBreakdown(httpPorts);
     report.dbActivity = await waits?.stop();
     if (databases.order)

@@ -183,6 +183,69 @@ describe("memory metrics", () => {
     expect(relayRoundsBetween(after, after, 10)).toEqual({});
   });
 
+  it("when two readings of the events' histograms are compared, then each stretch's rate, mean and p99 bucket come out, per series and per stage", async () => {
+    const { hopTimesBetween, parseHopTotals, stageMeans } = await import("../src/report/hop-times.js");
+    const { metricSamples } = await import("../src/report/service-metrics.js");
+    // Cumulative buckets (0.01, 0.05, +Inf), sum in seconds, count.
+    const histogram = (name: string, labels: string, buckets: number[], sum: number) => [
+      `${name}_bucket{${labels}le="0.01"} ${buckets[0]}`,
+      `${name}_bucket{${labels}le="0.05"} ${buckets[1]}`,
+      `${name}_bucket{${labels}le="+Inf"} ${buckets[2]}`,
+      `${name}_sum{${labels.replace(/,$/, "")}} ${sum}`,
+      `${name}_count{${labels.replace(/,$/, "")}} ${buckets[2]}`,
+    ];
+    const text = (n: number) =>
+      [
+        "# TYPE outbox_publish_latency_seconds histogram",
+        ...histogram("outbox_publish_latency_seconds", "", [10 * n, 20 * n, 20 * n], 0.4 * n),
+        ...histogram(
+          "kafka_consumer_delivery_seconds",
+          'group="payment",topic="inventory",',
+          [5 * n, 10 * n, 10 * n],
+          0.05 * n,
+        ),
+        ...histogram(
+          "kafka_consumer_handler_seconds",
+          'group="payment",event_type="InventoryReserved",',
+          [0, 9 * n, 10 * n],
+          0.3 * n,
+        ),
+        `kafka_consumer_messages_total{group="payment"} ${n}`,
+      ].join("\n");
+    expect(metricSamples(text(1), "kafka_consumer_delivery_seconds_count")).toEqual([
+      { labels: { group: "payment", topic: "inventory" }, value: 10 },
+    ]);
+    const before = parseHopTotals("payment", text(1));
+    expect(before.map((h) => [h.stage, h.what])).toEqual([
+      ["outbox", "every event it publishes"],
+      ["delivery", "payment from inventory"],
+      ["handler", "payment: InventoryReserved"],
+    ]);
+    const hops = hopTimesBetween(before, parseHopTotals("payment", text(3)), 10);
+    expect(hops.map((h) => [h.stage, h.perSecond, Math.round(h.meanMs), h.p99AtMostMs])).toEqual([
+      // 40 events in 10 s, 0.8 s in all: 20 ms each, all within 50 ms.
+      ["outbox", 4, 20, 50],
+      ["delivery", 2, 5, 50],
+      // 20 events, 2 of them past 50 ms: the 99th percentile is in the last bucket.
+      ["handler", 2, 30, Number.POSITIVE_INFINITY],
+    ]);
+    const means = stageMeans(hops);
+    expect(means.outbox).toBeCloseTo(20);
+    expect(means.delivery).toBeCloseTo(5);
+    expect(means.handler).toBeCloseTo(30);
+    // A second handler with three times the events at 10 ms: (2 x 30 + 6 x 10) / 8.
+    const other = {
+      stage: "handler",
+      service: "order",
+      what: "order: x",
+      perSecond: 6,
+      meanMs: 10,
+      p99AtMostMs: 50,
+    } as const;
+    expect(stageMeans([...hops, other]).handler).toBeCloseTo(15);
+    expect(hopTimesBetween(before, before, 10)).toEqual([]);
+  });
+
   it("when the gateway's metrics are read, then its near-cache counts come out by result; without them, nothing", async () => {
     const { parseNearCacheCounts } = await import("../src/baselines/read-path.js");
     const text = [

@@ -2,6 +2,7 @@ import type { ProfileSummary } from "../profile/summarise.js";
 import type { SagaStepResult } from "../saga/saga-load.js";
 import type { LatencySummary } from "../stats/percentiles.js";
 import { cpuShares } from "./cpu-usage.js";
+import { stageMeans } from "./hop-times.js";
 import {
   type BenchReport,
   isFailed,
@@ -380,6 +381,31 @@ export function renderMarkdown(r: BenchReport): string {
           f(x.eventsPerRound, 2),
           f(x.meanRoundMs, 1),
           pct(x.emptyShare),
+        ]),
+      ),
+      "",
+    );
+  }
+  if (r.hopTimes?.length) {
+    const means = stageMeans(r.hopTimes);
+    const stages = (["outbox", "delivery", "handler"] as const).filter((k) => means[k] !== undefined);
+    out.push(
+      "Where an event's time went during the sustained run and its drain wait, from the services' own histograms: " +
+        "`outbox`, from the outbox write to Kafka's acknowledgement (the wait for a round, the claim, the produce request); " +
+        "`delivery`, from the producer's timestamp to the consumer's batch (the broker and the fetch); " +
+        "`handler`, the consumer's transaction. The produce request is in the first two. " +
+        `Over every event: ${stages.map((k) => `${k} ${f(means[k], 1)} ms`).join(", ")} on average; ` +
+        "the way to PAID takes four such events after the order's own transaction.",
+      "",
+      table(
+        ["stretch", "service", "of", "events/s", "mean ms", "p99 at most, ms (a bucket bound)"],
+        r.hopTimes.map((h) => [
+          h.stage,
+          h.service,
+          h.what,
+          f(h.perSecond, 1),
+          f(h.meanMs, 1),
+          Number.isFinite(h.p99AtMostMs) ? f(h.p99AtMostMs) : "more than the last bucket",
         ]),
       ),
       "",

@@ -1,4 +1,4 @@
-import { metricValue, readServicesMetrics } from "./service-metrics.js";
+import { metricValue } from "./service-metrics.js";
 
 /**
  * A service's outbox relay rounds so far (its `outbox_round_*` histograms): how many rounds, the
@@ -32,11 +32,10 @@ export function parseRelayRoundTotals(text: string): RelayRoundTotals | undefine
   };
 }
 
-export async function readRelayRoundTotals(
-  httpPorts: Record<string, number>,
-): Promise<Record<string, RelayRoundTotals>> {
+/** Each relay's round totals from the services' /metrics texts by name; services without a relay are left out. */
+export function relayRoundTotalsOf(texts: Record<string, string>): Record<string, RelayRoundTotals> {
   const out: Record<string, RelayRoundTotals> = {};
-  for (const [name, text] of Object.entries(await readServicesMetrics(httpPorts))) {
+  for (const [name, text] of Object.entries(texts)) {
     const totals = parseRelayRoundTotals(text);
     if (totals) out[name] = totals;
   }

@@ -7,6 +7,7 @@ import type { BrokerWarmup } from "../saga/broker-warmup.js";
 import type { SagaStepResult } from "../saga/saga-load.js";
 import type { CpuUsage } from "./cpu-usage.js";
 import type { WaitSample } from "./db-wait-sampler.js";
+import type { HopTime } from "./hop-times.js";
 import type { MachineInfo } from "./machine.js";
 import type { MemoryBreakdown } from "./memory-breakdown.js";
 import type { RelayRounds } from "./relay-rounds.js";
@@ -80,6 +81,8 @@ export interface BenchReport {
   ordersAfterSustained: Record<string, number> | Failed | undefined;
   /** Each outbox relay's rounds over the sustained run and its drain wait (absent in older reports). */
   relayRounds?: Record<string, RelayRounds>;
+  /** The events' stretches (outbox, delivery, handler) over the sustained run and its drain wait (absent in older reports). */
+  hopTimes?: HopTime[];
   /** Heap and external memory of each service at the end of the sustained run (its /metrics). */
   memory: Record<string, MemoryBreakdown> | undefined;
   rss: { idle: Record<string, number | undefined>; sustained: Record<string, RssSummary> | undefined };

@@ -35,3 +35,21 @@ export function metricValue(text: string, name: string, labels = ""): number | u
   const m = new RegExp(`^${name}${filter} ([0-9.e+-]+|NaN)`, "m").exec(text);
   return m ? Number(m[1]) : undefined;
 }
+
+/** A sample's labels and value. */
+export interface MetricSample {
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** Every sample of `name` (exactly that name, so `x_sum` is not a sample of `x`), with its labels. */
+export function metricSamples(text: string, name: string): MetricSample[] {
+  const out: MetricSample[] = [];
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  for (const m of text.matchAll(new RegExp(`^${escaped}(?:\\{([^}]*)\\})? ([0-9.e+-]+|NaN|\\+Inf)$`, "gm"))) {
+    const labels: Record<string, string> = {};
+    for (const l of (m[1] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]!] = l[2]!;
+    out.push({ labels, value: Number(m[2]) });
+  }
+  return out;
+}
