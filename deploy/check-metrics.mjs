@@ -144,7 +144,10 @@ function exportedFamilies() {
         const re = /new (Counter|Gauge|Histogram|Summary)(?:<[^>]*>)?\(\s*\{([\s\S]*?)\}\s*\)/g;
         for (let m = re.exec(text); m; m = re.exec(text)) {
           const labelNames = /labelNames:\s*\[([^\]]*)\]/.exec(m[2])?.[1] ?? "";
-          const family = { type: m[1], labels: new Set([...labelNames.matchAll(/"(\w+)"/g)].map((l) => l[1])) };
+          const family = {
+            type: m[1],
+            labels: new Set([...labelNames.matchAll(/"(\w+)"/g)].map((l) => l[1])),
+          };
           const name = /name:\s*"([a-zA-Z_:][\w:]*)"/.exec(m[2])?.[1];
           if (name) families.set(name, family);
           const suffix = /name:\s*`\$\{\w+\}([\w:]*)`/.exec(m[2])?.[1];
