@@ -183,8 +183,8 @@ describe("memory metrics", () => {
     expect(relayRoundsBetween(after, after, 10)).toEqual({});
   });
 
-  it("when two readings of the events' histograms are compared, then each stretch's rate, mean and p99 bucket come out, per series and per stage", async () => {
-    const { hopTimesBetween, parseHopTotals, stageMeans } = await import("../src/report/hop-times.js");
+  it("when two readings of the events' histograms are compared, then each stretch's rate, mean and p99 bucket come out", async () => {
+    const { hopTimesBetween, hopWhat, parseHopTotals } = await import("../src/report/hop-times.js");
     const { metricSamples } = await import("../src/report/service-metrics.js");
     // Cumulative buckets (0.01, 0.05, +Inf), sum in seconds, count.
     const histogram = (name: string, labels: string, buckets: number[], sum: number) => [
@@ -200,7 +200,7 @@ describe("memory metrics", () => {
         ...histogram("outbox_publish_latency_seconds", "", [10 * n, 20 * n, 20 * n], 0.4 * n),
         ...histogram(
           "kafka_consumer_delivery_seconds",
-          'group="payment",topic="inventory",',
+          'group="payment",topic="shop.inventory.v1",',
           [5 * n, 10 * n, 10 * n],
           0.05 * n,
         ),
@@ -213,12 +213,12 @@ describe("memory metrics", () => {
         `kafka_consumer_messages_total{group="payment"} ${n}`,
       ].join("\n");
     expect(metricSamples(text(1), "kafka_consumer_delivery_seconds_count")).toEqual([
-      { labels: { group: "payment", topic: "inventory" }, value: 10 },
+      { labels: { group: "payment", topic: "shop.inventory.v1" }, value: 10 },
     ]);
     const before = parseHopTotals("payment", text(1));
-    expect(before.map((h) => [h.stage, h.what])).toEqual([
+    expect(before.map((h) => [h.stage, hopWhat(h)])).toEqual([
       ["outbox", "every event it publishes"],
-      ["delivery", "payment from inventory"],
+      ["delivery", "payment from shop.inventory.v1"],
       ["handler", "payment: InventoryReserved"],
     ]);
     const hops = hopTimesBetween(before, parseHopTotals("payment", text(3)), 10);
@@ -229,21 +229,48 @@ describe("memory metrics", () => {
       // 20 events, 2 of them past 50 ms: the 99th percentile is in the last bucket.
       ["handler", 2, 30, Number.POSITIVE_INFINITY],
     ]);
-    const means = stageMeans(hops);
-    expect(means.outbox).toBeCloseTo(20);
-    expect(means.delivery).toBeCloseTo(5);
-    expect(means.handler).toBeCloseTo(30);
-    // A second handler with three times the events at 10 ms: (2 x 30 + 6 x 10) / 8.
-    const other = {
-      stage: "handler",
-      service: "order",
-      what: "order: x",
-      perSecond: 6,
-      meanMs: 10,
-      p99AtMostMs: 50,
-    } as const;
-    expect(stageMeans([...hops, other]).handler).toBeCloseTo(15);
     expect(hopTimesBetween(before, before, 10)).toEqual([]);
+  });
+
+  it("when every stretch of the saga's way to PAID was measured, then they add up in its order; with one missing, there is no sum", async () => {
+    const { pathToPaid } = await import("../src/report/hop-times.js");
+    const hop = (
+      stage: "outbox" | "delivery" | "handler",
+      service: string,
+      meanMs: number,
+      topic?: string,
+    ) => ({
+      stage,
+      service,
+      ...(topic ? { group: service, topic: `t1.${topic}` } : {}),
+      perSecond: 25,
+      meanMs,
+      p99AtMostMs: 100,
+    });
+    const hops = [
+      hop("outbox", "order", 19),
+      hop("outbox", "product", 16),
+      hop("outbox", "payment", 14),
+      hop("delivery", "product", 3, "shop.orders.v1"),
+      hop("delivery", "payment", 2, "shop.inventory.v1"),
+      hop("delivery", "order", 4, "shop.payments.v1"),
+      // Off the way: the order's InventoryReserved, a lingering consumer, a handler.
+      hop("delivery", "order", 500, "shop.inventory.v1"),
+      hop("delivery", "notification", 900, "shop.orders.v1"),
+      hop("handler", "product", 700),
+    ];
+    const path = pathToPaid(hops)!;
+    expect(path.parts.map((p) => [p.label, p.meanMs])).toEqual([
+      ["order: OrderCreated out", 19],
+      ["to product", 3],
+      ["product: InventoryReserved out", 16],
+      ["to payment", 2],
+      ["payment: PaymentProcessed out", 14],
+      ["to order", 4],
+      ["order: OrderPaid out", 19],
+    ]);
+    expect(path.totalMs).toBe(77);
+    expect(pathToPaid(hops.filter((h) => h.service !== "payment"))).toBeUndefined();
   });
 
   it("when the gateway's metrics are read, then its near-cache counts come out by result; without them, nothing", async () => {

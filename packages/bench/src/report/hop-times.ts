@@ -1,30 +1,39 @@
+import { type TopicKey, topicName } from "@shop/events";
 import { type MetricSample, metricSamples } from "./service-metrics.js";
 
 /**
- * An event's way from the commit that wrote it to the effect it has in a consumer, in three
+ * An event's way from the transaction that wrote it to the effect it has in a consumer, in three
  * stretches, from the services' own histograms:
- * - `outbox`: the outbox write to Kafka's acknowledgement (`outbox_publish_latency_seconds`), per
- *   relay: the wait for a round, the round's claim and the produce request;
- * - `delivery`: the producer's timestamp to the batch reaching the consumer
- *   (`kafka_consumer_delivery_seconds`), per consumer group and topic: the broker and the fetch;
- * - `handler`: the consumer's transaction (`kafka_consumer_handler_seconds`), per group and event type.
- * The produce request is in both the first and the second.
+ * - `outbox`: from the start of the writing transaction (the row's `created_at`) to the relay's
+ *   commit after Kafka acknowledged it (`outbox_publish_latency_seconds`), per relay: the writer's
+ *   transaction, the wait for a round, and the round (claim, produce request, mark);
+ * - `delivery`: from the producer's timestamp, taken as the produce request leaves, to the
+ *   consumer's batch (`kafka_consumer_delivery_seconds`), per consumer group and topic: the broker
+ *   and the fetch;
+ * - `handler`: the consumer's transaction (`kafka_consumer_handler_seconds`), per group and event
+ *   type; for a consumer that emits an event, it is also the start of that event's `outbox` stretch.
  */
 export type HopStage = "outbox" | "delivery" | "handler";
 
-const SOURCES: { stage: HopStage; metric: string; what: (labels: Record<string, string>) => string }[] = [
-  { stage: "outbox", metric: "outbox_publish_latency_seconds", what: () => "every event it publishes" },
-  {
-    stage: "delivery",
-    metric: "kafka_consumer_delivery_seconds",
-    what: (l) => `${l.group ?? "?"} from ${l.topic ?? "?"}`,
-  },
-  {
-    stage: "handler",
-    metric: "kafka_consumer_handler_seconds",
-    what: (l) => `${l.group ?? "?"}: ${l.event_type ?? "?"}`,
-  },
+const SOURCES: { stage: HopStage; metric: string }[] = [
+  { stage: "outbox", metric: "outbox_publish_latency_seconds" },
+  { stage: "delivery", metric: "kafka_consumer_delivery_seconds" },
+  { stage: "handler", metric: "kafka_consumer_handler_seconds" },
 ];
+
+/** Which series of a stretch: a relay has none; a consumer has its group and its topic or event type. */
+export interface HopSeries {
+  group?: string;
+  topic?: string;
+  eventType?: string;
+}
+
+/** The series in words, for the report. */
+export function hopWhat(h: HopSeries): string {
+  if (h.topic !== undefined) return `${h.group} from ${h.topic}`;
+  if (h.eventType !== undefined) return `${h.group}: ${h.eventType}`;
+  return "every event it publishes";
+}
 
 /** A histogram series' totals: its count, its sum in seconds, and its cumulative buckets by upper bound. */
 export interface HistogramTotals {
@@ -33,42 +42,32 @@ export interface HistogramTotals {
   buckets: [le: number, cumulative: number][];
 }
 
-export interface HopTotals {
+export interface HopTotals extends HopSeries {
   stage: HopStage;
   service: string;
-  what: string;
   totals: HistogramTotals;
 }
 
 /** One stretch over a run. */
-export interface HopTime {
+export interface HopTime extends HopSeries {
   stage: HopStage;
   service: string;
-  what: string;
   perSecond: number;
   meanMs: number;
   /** The upper bound of the bucket that holds the 99th percentile (Infinity: past the last bound). */
   p99AtMostMs: number;
 }
 
-const keyOf = (labels: Record<string, string>) =>
-  Object.entries(labels)
-    .filter(([k]) => k !== "le")
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([k, v]) => `${k}=${v}`)
-    .join(",");
-
-/** A histogram's series in one /metrics text, each with its totals. */
+/** A histogram's series in one /metrics text, each with its labels (but `le`) and its totals. */
 function histogramSeries(
   text: string,
   name: string,
 ): { labels: Record<string, string>; totals: HistogramTotals }[] {
   const series = new Map<string, { labels: Record<string, string>; totals: HistogramTotals }>();
-  const entry = (s: MetricSample) => {
-    const key = keyOf(s.labels);
+  const entry = ({ labels: { le: _le, ...labels } }: MetricSample) => {
+    const key = JSON.stringify(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
     let e = series.get(key);
     if (!e) {
-      const { le: _le, ...labels } = s.labels;
       e = { labels, totals: { count: 0, sum: 0, buckets: [] } };
       series.set(key, e);
     }
@@ -88,11 +87,13 @@ function histogramSeries(
 
 /** The three stretches' histograms in one service's /metrics text. */
 export function parseHopTotals(service: string, text: string): HopTotals[] {
-  return SOURCES.flatMap(({ stage, metric, what }) =>
+  return SOURCES.flatMap(({ stage, metric }) =>
     histogramSeries(text, metric).map(({ labels, totals }) => ({
       stage,
       service,
-      what: what(labels),
+      ...(labels.group === undefined ? {} : { group: labels.group }),
+      ...(labels.topic === undefined ? {} : { topic: labels.topic }),
+      ...(labels.event_type === undefined ? {} : { eventType: labels.event_type }),
       totals,
     })),
   );
@@ -115,20 +116,18 @@ function quantileBound(before: HistogramTotals | undefined, after: HistogramTota
 
 /** Each stretch between two readings `seconds` apart, in the order of `SOURCES`; stretches with nothing in between are left out. */
 export function hopTimesBetween(before: HopTotals[], after: HopTotals[], seconds: number): HopTime[] {
-  const id = (h: HopTotals) => `${h.stage}|${h.service}|${h.what}`;
+  const id = (h: HopTotals) => `${h.stage}|${h.service}|${hopWhat(h)}`;
   const earlier = new Map(before.map((h) => [id(h), h.totals]));
   const out: HopTime[] = [];
-  for (const h of after) {
-    const b = earlier.get(id(h));
-    const count = h.totals.count - (b?.count ?? 0);
+  for (const { totals, ...series } of after) {
+    const b = earlier.get(id({ ...series, totals }));
+    const count = totals.count - (b?.count ?? 0);
     if (count <= 0 || seconds <= 0) continue;
     out.push({
-      stage: h.stage,
-      service: h.service,
-      what: h.what,
+      ...series,
       perSecond: count / seconds,
-      meanMs: ((h.totals.sum - (b?.sum ?? 0)) / count) * 1000,
-      p99AtMostMs: quantileBound(b, h.totals, 0.99) * 1000,
+      meanMs: ((totals.sum - (b?.sum ?? 0)) / count) * 1000,
+      p99AtMostMs: quantileBound(b, totals, 0.99) * 1000,
     });
   }
   const order = SOURCES.map((s) => s.stage);
@@ -136,17 +135,38 @@ export function hopTimesBetween(before: HopTotals[], after: HopTotals[], seconds
     (x, y) =>
       order.indexOf(x.stage) - order.indexOf(y.stage) ||
       x.service.localeCompare(y.service) ||
-      x.what.localeCompare(y.what),
+      hopWhat(x).localeCompare(hopWhat(y)),
   );
 }
 
-/** Each stage's mean over every event that went through it (weighted by the events). */
-export function stageMeans(hops: HopTime[]): Partial<Record<HopStage, number>> {
-  const out: Partial<Record<HopStage, number>> = {};
-  for (const { stage } of SOURCES) {
-    const rows = hops.filter((h) => h.stage === stage);
-    const events = rows.reduce((n, h) => n + h.perSecond, 0);
-    if (events > 0) out[stage] = rows.reduce((n, h) => n + h.perSecond * h.meanMs, 0) / events;
-  }
-  return out;
+/**
+ * The saga's way to PAID in its stretches, at their means: the order's OrderCreated goes out (with
+ * the order's own transaction), the product service takes it and sends InventoryReserved, the
+ * payment service takes that and sends PaymentProcessed, and the order service takes that and
+ * sends OrderPaid. Each service's handler is inside its `outbox` stretch. Left out: the HTTP request
+ * before the order's transaction, and OrderPaid's way to whoever watches for it. Undefined when a
+ * stretch is missing.
+ */
+export function pathToPaid(
+  hops: HopTime[],
+): { parts: { label: string; meanMs: number }[]; totalMs: number } | undefined {
+  const find = (stage: HopStage, service: string, topic?: TopicKey) =>
+    hops.find(
+      (h) =>
+        h.stage === stage &&
+        h.service === service &&
+        (topic === undefined || (h.group === service && h.topic?.endsWith(topicName(topic)))),
+    )?.meanMs;
+  const steps: [string, number | undefined][] = [
+    ["order: OrderCreated out", find("outbox", "order")],
+    ["to product", find("delivery", "product", "orders")],
+    ["product: InventoryReserved out", find("outbox", "product")],
+    ["to payment", find("delivery", "payment", "inventory")],
+    ["payment: PaymentProcessed out", find("outbox", "payment")],
+    ["to order", find("delivery", "order", "payments")],
+    ["order: OrderPaid out", find("outbox", "order")],
+  ];
+  const parts = steps.flatMap(([label, meanMs]) => (meanMs === undefined ? [] : [{ label, meanMs }]));
+  if (parts.length < steps.length) return undefined;
+  return { parts, totalMs: parts.reduce((n, p) => n + p.meanMs, 0) };
 }

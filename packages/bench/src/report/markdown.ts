@@ -2,7 +2,7 @@ import type { ProfileSummary } from "../profile/summarise.js";
 import type { SagaStepResult } from "../saga/saga-load.js";
 import type { LatencySummary } from "../stats/percentiles.js";
 import { cpuShares } from "./cpu-usage.js";
-import { stageMeans } from "./hop-times.js";
+import { hopWhat, pathToPaid } from "./hop-times.js";
 import {
   type BenchReport,
   isFailed,
@@ -387,22 +387,30 @@ export function renderMarkdown(r: BenchReport): string {
     );
   }
   if (r.hopTimes?.length) {
-    const means = stageMeans(r.hopTimes);
-    const stages = (["outbox", "delivery", "handler"] as const).filter((k) => means[k] !== undefined);
+    const path = pathToPaid(r.hopTimes);
+    const paidMean = r.sustained?.paidLatencyMs.mean;
     out.push(
       "Where an event's time went during the sustained run and its drain wait, from the services' own histograms: " +
-        "`outbox`, from the outbox write to Kafka's acknowledgement (the wait for a round, the claim, the produce request); " +
+        "`outbox`, from the start of the transaction that wrote the event to the relay's commit after Kafka acknowledged it " +
+        "(the writer's transaction, the wait for a round, the claim, the produce request and the mark); " +
         "`delivery`, from the producer's timestamp to the consumer's batch (the broker and the fetch); " +
-        "`handler`, the consumer's transaction. The produce request is in the first two. " +
-        `Over every event: ${stages.map((k) => `${k} ${f(means[k], 1)} ms`).join(", ")} on average; ` +
-        "the way to PAID takes four such events after the order's own transaction.",
+        "`handler`, the consumer's transaction, which for a service that emits an event is also the start of that event's `outbox` stretch.",
       "",
+      ...(path
+        ? [
+            `Along the saga's way to PAID, at the means: ${path.parts.map((p) => `${p.label} ${f(p.meanMs, 1)}`).join(", ")}: ` +
+              `**${f(path.totalMs)} ms**${paidMean === undefined ? "" : `, against a mean create-to-PAID of ${f(paidMean)} ms in this run`} ` +
+              "(the stretches overlap by each round's produce request and mark, which are in an `outbox` and the `delivery` after it; " +
+              "the HTTP request before the order's transaction and OrderPaid's way to the bench are not in the sum; the order's two events share its relay's figure).",
+            "",
+          ]
+        : []),
       table(
         ["stretch", "service", "of", "events/s", "mean ms", "p99 at most, ms (a bucket bound)"],
         r.hopTimes.map((h) => [
           h.stage,
           h.service,
-          h.what,
+          hopWhat(h),
           f(h.perSecond, 1),
           f(h.meanMs, 1),
           Number.isFinite(h.p99AtMostMs) ? f(h.p99AtMostMs) : "more than the last bucket",
