@@ -24,32 +24,31 @@ export async function readServicesMetrics(
   return out;
 }
 
-/**
- * The value of the first sample of `name` whose labels contain `labels` (e.g. `le="0"`), or
- * undefined when there is none.
- */
-export function metricValue(text: string, name: string, labels = ""): number | undefined {
-  const filter = labels
-    ? `\\{[^}]*${labels.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}[^}]*\\}`
-    : "(?:\\{[^}]*\\})?";
-  const m = new RegExp(`^${name}${filter} ([0-9.e+-]+|NaN)`, "m").exec(text);
-  return m ? Number(m[1]) : undefined;
-}
-
 /** A sample's labels and value. */
 export interface MetricSample {
   labels: Record<string, string>;
   value: number;
 }
 
+/** The `key="value"` pairs of a label set (the text between a sample's braces). */
+function parseLabels(text: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const l of text.matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]!] = l[2]!;
+  return labels;
+}
+
 /** Every sample of `name` (exactly that name, so `x_sum` is not a sample of `x`), with its labels. */
 export function metricSamples(text: string, name: string): MetricSample[] {
-  const out: MetricSample[] = [];
   const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  for (const m of text.matchAll(new RegExp(`^${escaped}(?:\\{([^}]*)\\})? ([0-9.e+-]+|NaN|\\+Inf)$`, "gm"))) {
-    const labels: Record<string, string> = {};
-    for (const l of (m[1] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]!] = l[2]!;
-    out.push({ labels, value: Number(m[2]) });
-  }
-  return out;
+  const line = new RegExp(`^${escaped}(?:\\{([^}]*)\\})? ([0-9.e+-]+|NaN|\\+Inf)(?: -?\\d+)?$`, "gm");
+  return [...text.matchAll(line)].map((m) => ({ labels: parseLabels(m[1] ?? ""), value: Number(m[2]) }));
+}
+
+/**
+ * The value of the first sample of `name` whose labels contain `labels` (e.g. `le="0"`), or
+ * undefined when there is none.
+ */
+export function metricValue(text: string, name: string, labels = ""): number | undefined {
+  const wanted = Object.entries(parseLabels(labels));
+  return metricSamples(text, name).find((s) => wanted.every(([k, v]) => s.labels[k] === v))?.value;
 }
