@@ -116,11 +116,11 @@ function quantileBound(before: HistogramTotals | undefined, after: HistogramTota
 
 /** Each stretch between two readings `seconds` apart, in the order of `SOURCES`; stretches with nothing in between are left out. */
 export function hopTimesBetween(before: HopTotals[], after: HopTotals[], seconds: number): HopTime[] {
-  const id = (h: HopTotals) => `${h.stage}|${h.service}|${hopWhat(h)}`;
+  const id = (h: Omit<HopTotals, "totals">) => `${h.stage}|${h.service}|${hopWhat(h)}`;
   const earlier = new Map(before.map((h) => [id(h), h.totals]));
   const out: HopTime[] = [];
   for (const { totals, ...series } of after) {
-    const b = earlier.get(id({ ...series, totals }));
+    const b = earlier.get(id(series));
     const count = totals.count - (b?.count ?? 0);
     if (count <= 0 || seconds <= 0) continue;
     out.push({
