@@ -146,8 +146,13 @@ export function fallbackRate(
   steps: { rate: number; verdict: Verdict }[],
   missed: number,
 ): number | undefined {
-  const held = steps.filter((s) => s.verdict.sustainable && s.rate < missed).map((s) => s.rate);
+  const held = [...heldRates(steps)].filter((rate) => rate < missed);
   return held.length ? Math.max(...held) : undefined;
+}
+
+/** The rates some step held. */
+export function heldRates(steps: { rate: number; verdict: Verdict }[]): Set<number> {
+  return new Set(steps.filter((s) => s.verdict.sustainable).map((s) => s.rate));
 }
 
 /**
@@ -167,7 +172,7 @@ export function nextSustainRate(
   const lowest = Math.min(...missed);
   const held = fallbackRate(steps, lowest);
   if (held === undefined) return undefined;
-  const heldSteps = new Set(steps.filter((s) => s.verdict.sustainable).map((s) => s.rate));
+  const heldSteps = heldRates(steps);
   // The first run is at a rate the steps held; any later one at such a rate was the fallback.
   if (missed.slice(1).some((rate) => heldSteps.has(rate))) return undefined;
   const midpointsRun = missed.length - 1;

@@ -1,3 +1,4 @@
+import { heldRates } from "../load/rate-plan.js";
 import type { ProfileSummary } from "../profile/summarise.js";
 import type { SagaStepResult } from "../saga/saga-load.js";
 import type { LatencySummary } from "../stats/percentiles.js";
@@ -297,7 +298,7 @@ export function renderMarkdown(r: BenchReport): string {
           )
           .join("; ") +
         `. The run below is at ${s?.rate}/s, ${
-          r.steps.some((step) => step.rate === s?.rate && step.verdict.sustainable)
+          s && heldRates(r.steps).has(s.rate)
             ? "the highest rate the steps held below"
             : "halfway between the lowest rate that missed and the highest the steps held below it"
         }, on the same stack right after ${misses.length === 1 ? "it" : "them"}; its memory, database activity and CPU are the ones reported.`,
