@@ -8,6 +8,9 @@ DB_SERVICES := auth product order payment notification
 LOCAL := deploy/local
 RUN_DIR ?= $(CURDIR)/.run
 export RUN_DIR
+# The project's Node (deploy/local/node.sh, run by `make install`) comes first on PATH when the
+# machine's own is older; everything below, pnpm and the services included, runs on it.
+export PATH := $(CURDIR)/.tools/node/bin:$(PATH)
 # Test packages run side by side; each is mostly waiting on I/O.
 TEST_CONCURRENCY ?= 3
 
@@ -20,7 +23,7 @@ help: ## this list
 	@grep -hE '^([a-zA-Z%_-]+|\$$\(addprefix [^,]*,\$$\([A-Z_]+\)\)): .*## ' $(MAKEFILE_LIST) \
 	  | sed -E 's/^\$$\(addprefix [^,]*,\$$\([A-Z_]+\)\): ([^:]+):/\1:/; s/:.*## /\t/' | expand -t 24
 
-install: ## pnpm (pinned) and every dependency from the lock file
+install: ## Node 26 when the machine's is older, pnpm (pinned), every dependency from the lock file
 	@$(LOCAL)/tools.sh
 
 build: install ## compile every package and service
