@@ -1,0 +1,132 @@
+import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
+import type { INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
+import type { IService } from "kubernetes-models/v1/Service";
+import { describe, expect, inject, it } from "vitest";
+import { type Manifest, named, ofKind, parseManifests } from "./manifests.js";
+import {
+  deploymentProblems,
+  kafkaTopicProblems,
+  kafkaUserProblems,
+  networkPolicyProblems,
+  scalingProblems,
+  serviceProblems,
+} from "./rules.js";
+import { schemaProblems } from "./schemas.js";
+
+// Each check must catch the property it guards: break one thing in a copy of the prod overlay.
+const built = inject("overlays");
+
+function prod(): Manifest[] {
+  return parseManifests(built?.prod ?? "");
+}
+function deployment(objects: Manifest[], name: string): IDeployment {
+  return named(ofKind<IDeployment>(objects, "Deployment"), name)!;
+}
+function app(objects: Manifest[], name: string) {
+  return deployment(objects, name).spec!.template.spec!.containers[0]!;
+}
+
+describe.skipIf(built === null)("when a rule is broken in a copy of the prod overlay", () => {
+  it("then a wrong readiness path is reported", () => {
+    const objects = prod();
+    app(objects, "order").readinessProbe!.httpGet!.path = "/healthz";
+    expect(deploymentProblems(objects)).toEqual(["order: readinessProbe must GET /readyz"]);
+  });
+
+  it("then a missing startup probe, limit or hardening is reported", () => {
+    const objects = prod();
+    delete app(objects, "auth").startupProbe;
+    delete app(objects, "product").resources!.limits;
+    app(objects, "payment").securityContext!.readOnlyRootFilesystem = false;
+    deployment(objects, "gateway").spec!.template.spec!.securityContext!.runAsNonRoot = false;
+    expect(deploymentProblems(objects)).toEqual([
+      "auth: startupProbe must GET /healthz",
+      "gateway: not runAsNonRoot",
+      "payment: root filesystem not read-only",
+      "product: no cpu limits",
+      "product: no memory limits",
+    ]);
+  });
+
+  it("then a grace period shorter than preStop plus the shutdown budget is reported", () => {
+    const objects = prod();
+    deployment(objects, "notification").spec!.template.spec!.terminationGracePeriodSeconds = 15;
+    expect(deploymentProblems(objects)).toEqual([
+      "notification: terminationGracePeriodSeconds 15 is below preStop + SHUTDOWN_TIMEOUT_MS + 1 s (16)",
+    ]);
+  });
+
+  it("then a second autoscaler or a missing disruption budget is reported", () => {
+    const objects = prod();
+    const hpa = objects.find((o) => o.kind === "HorizontalPodAutoscaler")!;
+    objects.push({ ...structuredClone(hpa), metadata: { name: "extra" } });
+    const pdb = objects.findIndex((o) => o.kind === "PodDisruptionBudget" && o.metadata.name === "order");
+    objects.splice(pdb, 1);
+    const target = (hpa.spec as { scaleTargetRef: { name: string } }).scaleTargetRef.name;
+    expect(scalingProblems(objects)).toEqual([
+      `${target}: 2 HorizontalPodAutoscalers`,
+      "order: 0 PodDisruptionBudgets",
+    ]);
+  });
+
+  it("then a LoadBalancer other than the gateway is reported", () => {
+    const objects = prod();
+    named(ofKind<IService>(objects, "Service"), "auth")!.spec!.type = "LoadBalancer";
+    expect(serviceProblems(objects)).toEqual(["Service auth is a LoadBalancer"]);
+  });
+
+  it("then a KafkaTopic below replicas 3 or min.insync.replicas 2 is reported", () => {
+    const objects = prod();
+    const topic = objects.find((o) => o.kind === "KafkaTopic")! as Manifest & {
+      spec: { topicName: string; replicas: number; config: Record<string, unknown> };
+    };
+    topic.spec.replicas = 1;
+    topic.spec.config["min.insync.replicas"] = 1;
+    expect(kafkaTopicProblems(objects, { replicas: 3, minInsync: 2 })).toEqual([
+      `${topic.spec.topicName}: replicas 1`,
+      `${topic.spec.topicName}: min.insync.replicas 1`,
+    ]);
+  });
+
+  it("then a caller that is not one, or a lost default deny, is reported", () => {
+    const objects = prod();
+    const policies = ofKind<INetworkPolicy>(objects, "NetworkPolicy");
+    const product = named(policies, "product")!;
+    product.spec!.ingress![0]!.from!.push({
+      podSelector: { matchLabels: { "app.kubernetes.io/name": "payment" } },
+    });
+    objects.splice(objects.indexOf(named(policies, "default-deny-ingress")!), 1);
+    expect(networkPolicyProblems(objects)).toEqual([
+      "no default-deny ingress NetworkPolicy",
+      "product:50052 admits [gateway,order,payment], expected [gateway,order]",
+    ]);
+  });
+
+  it("then a gRPC port open to every pod is reported", () => {
+    const objects = prod();
+    delete named(ofKind<INetworkPolicy>(objects, "NetworkPolicy"), "payment")!.spec!.ingress![0]!.from;
+    expect(networkPolicyProblems(objects)).toEqual(["payment:50054 admits [*], expected [gateway]"]);
+  });
+
+  it("then an ACL beyond a service's needs is reported", () => {
+    const objects = prod();
+    const user = objects.find((o) => o.kind === "KafkaUser" && o.metadata.name === "notification")!;
+    const acls = (user.spec as { authorization: { acls: unknown[] } }).authorization.acls;
+    acls.push({ resource: { type: "topic", name: "shop.orders.v1" }, operations: ["Write", "Describe"] });
+    expect(kafkaUserProblems(objects)).toEqual([
+      "notification: ACLs beyond its needs [topic:shop.orders.v1:Describe,Write], missing []",
+    ]);
+  });
+
+  it("then a field of the wrong type is reported by the schemas", () => {
+    const objects = prod();
+    (app(objects, "order").ports![0] as { containerPort: unknown }).containerPort = "8083";
+    const cluster = objects.find((o) => o.kind === "Cluster")!;
+    (cluster.spec as { instances: unknown }).instances = "3";
+    const topic = objects.find((o) => o.kind === "KafkaTopic")!;
+    (topic.spec as { partitions: unknown }).partitions = 0;
+    const problems = schemaProblems(objects);
+    expect(problems).toHaveLength(3);
+    expect(problems[0]).toMatch(/containerPort must be integer/);
+  });
+});

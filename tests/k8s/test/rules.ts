@@ -1,0 +1,270 @@
+import { CONSUMER_GROUPS, deadLetterTopic, type TopicKey, topics } from "@shop/events";
+import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
+import type { IHorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
+import type { INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
+import type { INetworkPolicyPeer } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicyPeer";
+import type { IPodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
+import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
+import type { IContainer } from "kubernetes-models/v1/Container";
+import type { IService } from "kubernetes-models/v1/Service";
+import { type Manifest, named, ofKind, selects } from "./manifests.js";
+
+/** Who calls whom (the services' *_GRPC_ADDR settings; every token checker reads auth's JWKS). */
+export const GRPC_CALLERS: Record<string, string[]> = {
+  auth: ["gateway"],
+  product: ["gateway", "order"],
+  order: ["gateway"],
+  payment: ["gateway"],
+  notification: ["gateway"],
+};
+const JWKS_READERS = ["gateway", "product", "order", "payment", "notification"];
+const PROMETHEUS = "monitoring/prometheus";
+/** The topics each service writes through its outbox (the aggregate it owns). */
+const WRITES: Record<string, TopicKey[]> = {
+  auth: ["users"],
+  product: ["inventory"],
+  order: ["orders"],
+  payment: ["payments"],
+  notification: [],
+};
+
+const appContainer = (d: IDeployment): IContainer | undefined => d.spec?.template.spec?.containers[0];
+
+/** SHUTDOWN_TIMEOUT_MS as the container sees it: env first, then its ConfigMaps (the last wins). */
+function shutdownTimeoutMs(container: IContainer, configMaps: IConfigMap[]): number {
+  const direct = container.env?.find((e) => e.name === "SHUTDOWN_TIMEOUT_MS")?.value;
+  if (direct !== undefined) return Number(direct);
+  let value = "10000"; // the default of commonSettings in packages/platform
+  for (const source of container.envFrom ?? []) {
+    const data = source.configMapRef && named(configMaps as Manifest[], source.configMapRef.name ?? "");
+    const found = (data as IConfigMap | undefined)?.data?.SHUTDOWN_TIMEOUT_MS;
+    if (found !== undefined) value = found;
+  }
+  return Number(value);
+}
+
+/** Probes, resources, hardening and the shutdown budget of every Deployment. */
+export function deploymentProblems(objects: Manifest[]): string[] {
+  const problems: string[] = [];
+  const configMaps = ofKind<IConfigMap>(objects, "ConfigMap");
+  const deployments = ofKind<IDeployment>(objects, "Deployment");
+  if (deployments.length === 0) problems.push("no Deployment at all");
+  for (const d of deployments) {
+    const name = d.metadata.name;
+    const pod = d.spec?.template.spec;
+    const c = appContainer(d);
+    if (!pod || !c) {
+      problems.push(`${name}: no container`);
+      continue;
+    }
+    const httpPort = c.ports?.find((p) => p.name === "http");
+    if (!httpPort) problems.push(`${name}: no container port named http`);
+    const probePaths = { readinessProbe: "/readyz", livenessProbe: "/healthz", startupProbe: "/healthz" };
+    for (const [probe, path] of Object.entries(probePaths)) {
+      const get = c[probe as keyof typeof probePaths]?.httpGet;
+      if (get?.path !== path) problems.push(`${name}: ${probe} must GET ${path}`);
+      if (get && get.port !== "http" && get.port !== httpPort?.containerPort)
+        problems.push(`${name}: ${probe} must use the HTTP port`);
+    }
+    for (const kind of ["requests", "limits"] as const) {
+      for (const resource of ["cpu", "memory"]) {
+        if (c.resources?.[kind]?.[resource] === undefined) problems.push(`${name}: no ${resource} ${kind}`);
+      }
+    }
+    const sc = c.securityContext;
+    if (!(sc?.runAsNonRoot ?? pod.securityContext?.runAsNonRoot)) problems.push(`${name}: not runAsNonRoot`);
+    if (sc?.readOnlyRootFilesystem !== true) problems.push(`${name}: root filesystem not read-only`);
+    if (sc?.allowPrivilegeEscalation !== false) problems.push(`${name}: allowPrivilegeEscalation not false`);
+    if (!sc?.capabilities?.drop?.includes("ALL")) problems.push(`${name}: capabilities not dropped`);
+    const seccomp = sc?.seccompProfile?.type ?? pod.securityContext?.seccompProfile?.type;
+    if (seccomp !== "RuntimeDefault") problems.push(`${name}: seccomp profile not RuntimeDefault`);
+    const tmp = c.volumeMounts?.find((m) => m.mountPath === "/tmp");
+    if (!tmp || !pod.volumes?.find((v) => v.name === tmp.name)?.emptyDir)
+      problems.push(`${name}: /tmp is not an emptyDir`);
+    if (!c.image?.startsWith(`ghcr.io/shop-saga/${name}:`)) problems.push(`${name}: image ${c.image}`);
+    // The pause before SIGTERM, then the service's own drain budget, then a margin.
+    const sleep = c.lifecycle?.preStop?.exec?.command;
+    const pause = sleep?.[0] === "sleep" ? Number(sleep[1]) : Number.NaN;
+    if (Number.isNaN(pause)) problems.push(`${name}: no preStop sleep`);
+    const budget = (pause || 0) + shutdownTimeoutMs(c, configMaps) / 1000 + 1;
+    const grace = pod.terminationGracePeriodSeconds;
+    if (grace === undefined || grace < budget)
+      problems.push(
+        `${name}: terminationGracePeriodSeconds ${grace} is below preStop + SHUTDOWN_TIMEOUT_MS + 1 s (${budget})`,
+      );
+  }
+  return problems;
+}
+
+/** Exactly one HorizontalPodAutoscaler and one PodDisruptionBudget per Deployment, aimed at it. */
+export function scalingProblems(objects: Manifest[]): string[] {
+  const problems: string[] = [];
+  const deployments = ofKind<IDeployment>(objects, "Deployment");
+  const hpas = ofKind<IHorizontalPodAutoscaler>(objects, "HorizontalPodAutoscaler");
+  const pdbs = ofKind<IPodDisruptionBudget>(objects, "PodDisruptionBudget");
+  for (const d of deployments) {
+    const name = d.metadata.name;
+    const mine = hpas.filter(
+      (h) =>
+        h.spec?.scaleTargetRef.kind === "Deployment" &&
+        h.spec.scaleTargetRef.apiVersion === "apps/v1" &&
+        h.spec.scaleTargetRef.name === name,
+    );
+    if (mine.length !== 1) problems.push(`${name}: ${mine.length} HorizontalPodAutoscalers`);
+    if (d.spec?.replicas !== undefined) problems.push(`${name}: sets replicas, which its autoscaler owns`);
+    const labels = d.spec?.template.metadata?.labels;
+    const guards = pdbs.filter((p) => selects(p.spec?.selector, labels));
+    if (guards.length !== 1) problems.push(`${name}: ${guards.length} PodDisruptionBudgets`);
+  }
+  const names = new Set(deployments.map((d) => d.metadata.name));
+  for (const h of hpas)
+    if (!names.has(h.spec?.scaleTargetRef.name ?? ""))
+      problems.push(`HPA ${h.metadata.name} targets nothing`);
+  for (const p of pdbs)
+    if (!deployments.some((d) => selects(p.spec?.selector, d.spec?.template.metadata?.labels)))
+      problems.push(`PDB ${p.metadata.name} guards no Deployment`);
+  return problems;
+}
+
+/** Only the gateway's Service may be a LoadBalancer; every gRPC port has a headless Service. */
+export function serviceProblems(objects: Manifest[]): string[] {
+  const problems: string[] = [];
+  const services = ofKind<IService>(objects, "Service");
+  for (const s of services) {
+    if (s.spec?.type === "LoadBalancer" && s.metadata.name !== "gateway")
+      problems.push(`Service ${s.metadata.name} is a LoadBalancer`);
+    if (s.spec?.type === "NodePort") problems.push(`Service ${s.metadata.name} is a NodePort`);
+  }
+  for (const name of Object.keys(GRPC_CALLERS)) {
+    const grpc = named(services, `${name}-grpc`);
+    if (grpc?.spec?.clusterIP !== "None") problems.push(`${name}: no headless Service ${name}-grpc`);
+  }
+  return problems;
+}
+
+function peerName(peer: INetworkPolicyPeer): string {
+  if (peer.ipBlock) return `ip:${peer.ipBlock.cidr}`;
+  const pod = peer.podSelector?.matchLabels?.["app.kubernetes.io/name"];
+  const podOk = peer.podSelector && !peer.podSelector.matchExpressions?.length && pod;
+  if (peer.namespaceSelector) {
+    const ns = peer.namespaceSelector.matchLabels?.["kubernetes.io/metadata.name"] ?? "?";
+    return `${ns}/${podOk ? pod : "*"}`;
+  }
+  return podOk ? pod : `pods:${JSON.stringify(peer.podSelector)}`;
+}
+
+/** For each port of the pods labelled `labels`, who the NetworkPolicies let in ("*": anyone). */
+export function admitted(
+  policies: INetworkPolicy[],
+  labels: Record<string, string>,
+  ports: { name?: string; containerPort: number }[],
+): Map<number, string[]> {
+  const result = new Map<number, Set<string>>(ports.map((p) => [p.containerPort, new Set<string>()]));
+  for (const np of policies) {
+    if (!selects(np.spec?.podSelector, labels)) continue;
+    for (const rule of np.spec?.ingress ?? []) {
+      for (const port of ports) {
+        const matches =
+          !rule.ports?.length ||
+          rule.ports.some(
+            (p) => p.port === undefined || p.port === port.containerPort || p.port === port.name,
+          );
+        if (!matches) continue;
+        const peers = rule.from?.length ? rule.from.map(peerName) : ["*"];
+        for (const peer of peers) result.get(port.containerPort)?.add(peer);
+      }
+    }
+  }
+  return new Map([...result].map(([port, peers]) => [port, [...peers].sort()]));
+}
+
+/** Default deny, the gateway open to all, each gRPC port to its callers, HTTP to Prometheus (and JWKS readers). */
+export function networkPolicyProblems(objects: Manifest[]): string[] {
+  const problems: string[] = [];
+  const policies = ofKind<INetworkPolicy>(objects, "NetworkPolicy");
+  const denyAll = policies.some(
+    (p) =>
+      Object.keys(p.spec?.podSelector?.matchLabels ?? {}).length === 0 &&
+      !p.spec?.podSelector?.matchExpressions?.length &&
+      p.spec?.policyTypes?.includes("Ingress") &&
+      !p.spec.ingress?.length,
+  );
+  if (!denyAll) problems.push("no default-deny ingress NetworkPolicy");
+  for (const d of ofKind<IDeployment>(objects, "Deployment")) {
+    const name = d.metadata.name;
+    const ports = appContainer(d)?.ports ?? [];
+    const allowed = admitted(policies, d.spec?.template.metadata?.labels ?? {}, ports);
+    const expected = new Map<number, string[]>();
+    for (const p of ports) {
+      if (name === "gateway") expected.set(p.containerPort, ["*"]);
+      else if (p.name === "grpc") expected.set(p.containerPort, [...(GRPC_CALLERS[name] ?? [])].sort());
+      else if (p.name === "http")
+        expected.set(p.containerPort, [...(name === "auth" ? JWKS_READERS : []), PROMETHEUS].sort());
+    }
+    for (const [port, peers] of allowed) {
+      const want = expected.get(port) ?? [];
+      if (JSON.stringify(peers) !== JSON.stringify(want))
+        problems.push(`${name}:${port} admits [${peers}], expected [${want}]`);
+    }
+  }
+  return problems;
+}
+
+interface KafkaTopicSpec {
+  spec: { topicName: string; partitions: number; replicas: number; config?: Record<string, unknown> };
+}
+interface KafkaUserSpec {
+  spec: {
+    authentication: { type: string };
+    authorization?: { acls?: { resource: { type: string; name?: string }; operations: string[] }[] };
+  };
+}
+
+/** Every topic of packages/events and every dead-letter topic, replicated as the overlay demands. */
+export function kafkaTopicProblems(
+  objects: Manifest[],
+  want: { replicas: number; minInsync: number },
+): string[] {
+  const problems: string[] = [];
+  const declared = ofKind<KafkaTopicSpec>(objects, "KafkaTopic");
+  const expected = [...Object.values(topics), ...Object.keys(CONSUMER_GROUPS).map((g) => deadLetterTopic(g))];
+  const names = declared.map((t) => t.spec.topicName);
+  for (const topic of expected) if (!names.includes(topic)) problems.push(`no KafkaTopic for ${topic}`);
+  for (const topic of names)
+    if (!expected.includes(topic)) problems.push(`KafkaTopic ${topic} is used by no service`);
+  for (const t of declared) {
+    if (t.spec.replicas !== want.replicas) problems.push(`${t.spec.topicName}: replicas ${t.spec.replicas}`);
+    const minIsr = Number(t.spec.config?.["min.insync.replicas"]);
+    if (minIsr !== want.minInsync) problems.push(`${t.spec.topicName}: min.insync.replicas ${minIsr}`);
+  }
+  return problems;
+}
+
+/** Each KafkaUser (SCRAM-SHA-512) holds exactly its service's writes, reads and consumer groups. */
+export function kafkaUserProblems(objects: Manifest[]): string[] {
+  const problems: string[] = [];
+  const users = ofKind<KafkaUserSpec>(objects, "KafkaUser");
+  for (const [service, writes] of Object.entries(WRITES)) {
+    const groups = Object.keys(CONSUMER_GROUPS).filter((g) => g.split("-")[0] === service);
+    const expected = new Set<string>([
+      ...writes.map((t) => `topic:${topics[t]}:Describe,Write`),
+      ...groups.map((g) => `topic:${deadLetterTopic(g)}:Describe,Write`),
+      ...new Set(groups.flatMap((g) => CONSUMER_GROUPS[g]!.map((t) => `topic:${topics[t]}:Describe,Read`))),
+      ...groups.map((g) => `group:${g}:Read`),
+    ]);
+    const user = named(users, service);
+    if (!user) {
+      problems.push(`no KafkaUser ${service}`);
+      continue;
+    }
+    if (user.spec.authentication.type !== "scram-sha-512") problems.push(`${service}: not SCRAM-SHA-512`);
+    const acls = (user.spec.authorization?.acls ?? []).map(
+      (a) => `${a.resource.type}:${a.resource.name}:${[...a.operations].sort().join(",")}`,
+    );
+    const extra = acls.filter((a) => !expected.has(a));
+    const missing = [...expected].filter((a) => !acls.includes(a));
+    if (extra.length || missing.length)
+      problems.push(`${service}: ACLs beyond its needs [${extra}], missing [${missing}]`);
+  }
+  return problems;
+}
