@@ -74,7 +74,7 @@ clean-test-dbs: ## drop databases left by interrupted test runs
 	  | psql -X -q "$${PG_URL:-postgres://postgres@127.0.0.1:5432}/postgres" >/dev/null
 
 test: install infra clean-test-dbs lint check-types ## static checks, then every test, against real PostgreSQL, Redis and Kafka
-	@rm -f packages/*/test-results.json services/*/test-results.json
+	@rm -f {packages,services,apps,tests}/*/test-results.json
 	@pnpm turbo test --continue --concurrency=$(TEST_CONCURRENCY) --output-logs=new-only
 
 lint: install ## biome: lint and format check

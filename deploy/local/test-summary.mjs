@@ -8,7 +8,8 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 let reports = 0;
-for (const group of ["packages", "services"]) {
+for (const group of ["packages", "services", "apps", "tests"]) {
+  if (!existsSync(join(root, group))) continue;
   for (const name of readdirSync(join(root, group))) {
     const file = join(root, group, name, "test-results.json");
     if (!existsSync(file)) continue;
