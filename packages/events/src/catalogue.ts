@@ -1,5 +1,5 @@
 import { type Static, Type } from "typebox";
-import type { EventVersion } from "./versioning.js";
+import type { EventVersion, Upcaster } from "./versioning.js";
 
 /**
  * Every event of the system and its payload schema at its current version. The schemas are closed
@@ -131,9 +131,12 @@ export const eventTypes = Object.keys(payloadSchemas) as EventType[];
 
 /**
  * The current version of each type whose version is not 1.0. Adding an optional field: bump the
- * minor. Any other change is a new major, which readers of the old one refuse.
+ * minor. Any other change: bump the major and add an upcaster from the old major below.
  */
 export const eventVersions: Partial<Record<EventType, EventVersion>> = {};
+
+/** How consumers bring the older majors of a type up to its current one (none so far). */
+export const eventUpcasters: readonly (Upcaster & { type: EventType })[] = [];
 
 /** Topics by the aggregate that emits them; the message key is the aggregate id. */
 export const topics = {

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { AppError } from "@shop/platform";
 import { type TSchema, Type } from "typebox";
 import { Compile } from "typebox/compile";
-import { type EventVersion, FIRST_VERSION, openSchema } from "./versioning.js";
+import { type EventVersion, FIRST_VERSION, openSchema, type Upcaster } from "./versioning.js";
 
 /** The envelope as it travels, whatever the type. */
 export interface Envelope {
@@ -22,6 +22,8 @@ export interface EventCatalogue {
   schemas: Record<string, TSchema>;
   /** Each type's current version; 1.0 when absent. */
   versions?: Record<string, EventVersion>;
+  /** How to read the older majors of a type. */
+  upcasters?: readonly Upcaster[];
 }
 
 /** Thrown for an event that does not match its schema: never retried, dead-lettered on consume. */
@@ -55,7 +57,7 @@ const formatVersion = (e: { version: number; minor?: number }) => `${e.version}.
  * Writing and reading events of a catalogue. Producers are strict: `create` and `validate` take
  * only the current version of a type, with no field its schema does not name. Readers are open:
  * `read` takes any minor of a major it knows and ignores fields it does not know (in the payload
- * and in the envelope).
+ * and in the envelope), and brings an older major up to the current one through the upcasters.
  */
 export function createEventCodec(catalogue: EventCatalogue) {
   const types = Object.keys(catalogue.schemas);
@@ -73,8 +75,37 @@ export function createEventCodec(catalogue: EventCatalogue) {
   const openEnvelope = Compile(Type.Object(envelopeFields));
   const strictPayload = new Map(types.map((t) => [t, Compile(catalogue.schemas[t]!)]));
   const openPayload = new Map(types.map((t) => [t, Compile(openSchema(catalogue.schemas[t]!))]));
+  const steps = new Map<string, { from: number; check: Validator; upcast: Upcaster["upcast"] }>();
+  for (const u of catalogue.upcasters ?? []) {
+    const key = `${u.type}@${u.from}`;
+    if (!strictPayload.has(u.type)) throw new Error(`upcaster for unknown event type ${u.type}`);
+    if (u.from < 1 || u.from >= versionOf(u.type).major) {
+      throw new Error(`upcaster ${u.type} from ${u.from} does not lead to ${versionOf(u.type).major}`);
+    }
+    if (steps.has(key)) throw new Error(`two upcasters for ${u.type} from ${u.from}`);
+    steps.set(key, { from: u.from, check: Compile(openSchema(u.schema)), upcast: u.upcast });
+  }
   /** Events made by `create`: validated once and frozen, so they cannot have changed since. */
   const created = new WeakSet<object>();
+
+  /** The steps from `major` to the current major of `type`, or undefined when one is missing. */
+  function chainOf(type: string, major: number) {
+    const chain = [];
+    for (let m = major; m < versionOf(type).major; m++) {
+      const step = steps.get(`${type}@${m}`);
+      if (!step) return undefined;
+      chain.push(step);
+    }
+    return chain;
+  }
+
+  /** "1.x, 2.x": the majors of `type` this catalogue reads. */
+  function readable(type: string): string {
+    const current = versionOf(type).major;
+    let oldest = current;
+    while (steps.has(`${type}@${oldest - 1}`)) oldest -= 1;
+    return Array.from({ length: current - oldest + 1 }, (_, i) => `${oldest + i}.x`).join(", ");
+  }
 
   /** The publish check: the current version of the type, envelope and payload closed. */
   function validate(value: unknown): Envelope {
@@ -97,25 +128,38 @@ export function createEventCodec(catalogue: EventCatalogue) {
     return event;
   }
 
-  /** The consume check: open envelope and payload, any minor of the current major. */
+  /** The consume check: open envelope and payload, any minor, older majors upcast to the current one. */
   function read(value: unknown): Envelope {
     if (!openEnvelope.Check(value)) {
       throw new EventValidationError(`invalid envelope: ${firstErrors(openEnvelope, value)}`);
     }
     const event = value as Envelope;
     const current = versionOf(event.type).major;
-    if (event.version !== current) {
+    const chain = event.version <= current ? chainOf(event.type, event.version) : undefined;
+    if (!chain) {
       throw new EventValidationError(
-        `unsupported ${event.type} version ${formatVersion(event)}: this reader knows ${current}.x`,
+        `unsupported ${event.type} version ${formatVersion(event)}: this reader knows ${readable(event.type)}`,
       );
     }
+    let payload = event.payload;
+    const first = chain[0];
+    if (first && !first.check.Check(payload)) {
+      throw new EventValidationError(
+        `invalid ${event.type} ${event.version}.x payload: ${firstErrors(first.check, payload)}`,
+      );
+    }
+    for (const step of chain) payload = step.upcast(payload);
     const validator = openPayload.get(event.type)!;
-    if (!validator.Check(event.payload)) {
+    if (!validator.Check(payload)) {
+      const upcast = chain.length > 0 ? ` upcast from ${event.version}.x` : "";
       throw new EventValidationError(
-        `invalid ${event.type} payload: ${firstErrors(validator, event.payload)}`,
+        `invalid ${event.type} payload${upcast}: ${firstErrors(validator, payload)}`,
       );
     }
-    return event;
+    if (chain.length === 0) return event;
+    // Now an event of the current major; the minor it had belonged to the old one.
+    const { minor: _, ...rest } = event;
+    return { ...rest, version: current, payload };
   }
 
   return {

@@ -1,4 +1,10 @@
-import { type EventType, eventVersions, type PayloadOf, payloadSchemas } from "./catalogue.js";
+import {
+  type EventType,
+  eventUpcasters,
+  eventVersions,
+  type PayloadOf,
+  payloadSchemas,
+} from "./catalogue.js";
 import { createEventCodec } from "./codec.js";
 
 export { EventValidationError } from "./codec.js";
@@ -19,10 +25,11 @@ export interface EventEnvelope<T extends EventType = EventType> {
 /** Any event, narrowed by `type`. */
 export type AnyEvent = { [T in EventType]: EventEnvelope<T> }[EventType];
 
-/** The saga's catalogue: strict for producers, open for consumers. */
+/** The saga's catalogue: strict for producers, open (and upcasting) for consumers. */
 const codec = createEventCodec({
   schemas: payloadSchemas,
   versions: eventVersions,
+  upcasters: eventUpcasters,
 });
 
 /**
@@ -34,8 +41,8 @@ export function validateEvent(value: unknown): AnyEvent {
 }
 
 /**
- * The consume check: ignores fields it does not know and takes any minor of the current major.
- * A major it cannot read is an EventValidationError.
+ * The consume check: ignores fields it does not know, takes any minor of a known major, and
+ * brings an older major up to the current one. A major it cannot read is an EventValidationError.
  */
 export function readEvent(value: unknown): AnyEvent {
   return codec.read(value) as AnyEvent;
