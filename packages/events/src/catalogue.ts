@@ -1,8 +1,10 @@
 import { type Static, Type } from "typebox";
+import type { EventVersion, Upcaster } from "./versioning.js";
 
 /**
- * Every event of the system and its payload schema. Payloads are closed (no unknown fields), so a
- * producer and a consumer that disagree fail loudly at validation instead of silently later.
+ * Every event of the system and its payload schema at its current version. The schemas are closed
+ * (no unknown fields) for producers, so a field emitted by mistake fails at publish; consumers
+ * read them open, so a field a newer producer added does not fail older readers (see README).
  */
 const OrderId = Type.Integer({ minimum: 1 });
 const UserId = Type.String({ minLength: 1, maxLength: 100 });
@@ -126,6 +128,15 @@ export const payloadSchemas = {
 export type EventType = keyof typeof payloadSchemas;
 export type PayloadOf<T extends EventType> = Static<(typeof payloadSchemas)[T]>;
 export const eventTypes = Object.keys(payloadSchemas) as EventType[];
+
+/**
+ * The current version of each type whose version is not 1.0. Adding an optional field: bump the
+ * minor. Any other change: bump the major and add an upcaster from the old major below.
+ */
+export const eventVersions: Partial<Record<EventType, EventVersion>> = {};
+
+/** How consumers bring the older majors of a type up to its current one (none so far). */
+export const eventUpcasters: readonly (Upcaster & { type: EventType })[] = [];
 
 /** Topics by the aggregate that emits them; the message key is the aggregate id. */
 export const topics = {
