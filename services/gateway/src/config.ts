@@ -113,6 +113,31 @@ export const configSpec = {
     "Redis pub/sub channel on which the product service announces product changes",
     PRODUCT_CHANGES_CHANNEL,
   ),
+  orderStreamPollMs: int(
+    "ORDER_STREAM_POLL_MS",
+    "how often an order's event stream re-reads its timeline from the order service",
+    500,
+    50,
+    60_000,
+  ),
+  orderStreamHeartbeatMs: int(
+    "ORDER_STREAM_HEARTBEAT_MS",
+    "interval of the comment lines that keep an idle order event stream open through proxies",
+    15_000,
+    100,
+  ),
+  orderStreamMaxMs: int(
+    "ORDER_STREAM_MAX_MS",
+    "longest an order event stream stays open (the client reconnects with Last-Event-ID)",
+    300_000,
+    1_000,
+  ),
+  orderStreamMaxPerUser: int(
+    "ORDER_STREAM_MAX_PER_USER",
+    "order event streams one user may hold open at once on one gateway instance (429 beyond)",
+    5,
+    1,
+  ),
   rateLimitMax: int("RATE_LIMIT_MAX", "requests per client (user id, else IP) per RATE_LIMIT_WINDOW", 600, 1),
   rateLimitWindowMs: duration(
     "RATE_LIMIT_WINDOW",

@@ -5,10 +5,12 @@ import { createHttpApp, type Logger, pingDb, type Registry, type Sql } from "@sh
 import { createIdempotencyRepository } from "./data-access/idempotency-repository.js";
 import { createOrderRepository } from "./data-access/order-repository.js";
 import type { ProductCatalog } from "./data-access/product-catalog.js";
+import { createTimelineRepository } from "./data-access/timeline-repository.js";
 import type { PlaceOrderDeps } from "./domain/place-order.js";
 import type { SagaDeps } from "./domain/saga-deps.js";
 import { createSagaMetrics } from "./domain/saga-metrics.js";
-import { addOrderService } from "./entry-points/grpc/order-grpc-service.js";
+import { recordingSink } from "./domain/saga-timeline.js";
+import { addOrderService, type OrderGrpcDeps } from "./entry-points/grpc/order-grpc-service.js";
 
 export interface AppDeps {
   logger: Logger;
@@ -42,12 +44,15 @@ export interface OrderDomainDeps extends AppDeps {
 /** Repositories, outbox and metrics wired once, shared by gRPC, the consumer and the sweeper. */
 export function buildOrderDomain(deps: OrderDomainDeps): PlaceOrderDeps & SagaDeps & { sql: Sql } {
   const orders = createOrderRepository(deps.sql);
+  const timeline = createTimelineRepository(deps.sql);
   return {
     sql: deps.sql,
     orders,
+    timeline,
     idempotency: createIdempotencyRepository(deps.sql),
     catalog: deps.catalog,
-    outbox: createOutbox({ topicPrefix: deps.topicPrefix }),
+    // Every event the order service emits lands on its order's timeline in the same transaction.
+    outbox: recordingSink(createOutbox({ topicPrefix: deps.topicPrefix }), timeline),
     logger: deps.logger,
     metrics: createSagaMetrics(deps.metrics),
   };
@@ -55,7 +60,7 @@ export function buildOrderDomain(deps: OrderDomainDeps): PlaceOrderDeps & SagaDe
 
 /** The gRPC server with OrderService. Never listens. */
 export function buildGrpcServer(
-  deps: AppDeps & { domain: PlaceOrderDeps; verifier: Pick<TokenVerifier, "verify"> },
+  deps: AppDeps & { domain: Omit<OrderGrpcDeps, "verifier">; verifier: Pick<TokenVerifier, "verify"> },
 ): GrpcServer {
   const server = createGrpcServer({ logger: deps.logger, metrics: deps.metrics });
   addOrderService(server, { ...deps.domain, verifier: deps.verifier });

@@ -1,9 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { AppError } from "@shop/platform";
 import { type OrderRecord, toOrderView } from "../../domain/order-view.js";
+import { registerOrderStream, toTimelineView } from "./order-stream.js";
 import { nullIfEmpty, type RouteDeps } from "./route-deps.js";
 import { bearerAuth, DEFAULT_LIMIT, ListQuery, Page, problemResponses } from "./schemas/common.js";
-import { CreateOrderBody, CreateOrderHeaders, Order, OrderIdParams } from "./schemas/order.js";
+import { CreateOrderBody, CreateOrderHeaders, Order, OrderIdParams, OrderTimeline } from "./schemas/order.js";
 import { callOptions } from "./trace-context.js";
 
 const tags = ["orders"];
@@ -85,6 +86,38 @@ export function orderRoutes(deps: RouteDeps): FastifyPluginAsyncTypebox {
         return deps.composer.getOrderView(id, identity, callOptions(req, identity));
       },
     );
+
+    app.get(
+      "/api/v1/orders/:id/timeline",
+      {
+        preValidation: deps.auth.user,
+        schema: {
+          tags,
+          operationId: "getOrderTimeline",
+          summary: "The saga's events of one order in time order (owner only)",
+          security: bearerAuth,
+          params: OrderIdParams,
+          response: { 200: OrderTimeline, ...problemResponses(401, 404, 429, 503) },
+        },
+      },
+      async (req) => {
+        const id = parseOrderId(req.params.id);
+        const identity = deps.auth.identity(req);
+        return toTimelineView(await order.GetOrderTimeline({ orderId: id }, callOptions(req, identity)));
+      },
+    );
+
+    registerOrderStream(app, {
+      order,
+      auth: deps.auth,
+      parseOrderId,
+      settings: {
+        pollMs: deps.config.orderStreamPollMs,
+        heartbeatMs: deps.config.orderStreamHeartbeatMs,
+        maxMs: deps.config.orderStreamMaxMs,
+        maxPerUser: deps.config.orderStreamMaxPerUser,
+      },
+    });
 
     app.get(
       "/api/v1/orders",

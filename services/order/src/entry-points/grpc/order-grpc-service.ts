@@ -2,11 +2,14 @@ import { trace } from "@opentelemetry/api";
 import { type CallContext, type GrpcServer, protos } from "@shop/grpc";
 import type { TokenVerifier } from "@shop/identity";
 import { getOrder } from "../../domain/get-order.js";
+import { getOrderTimeline } from "../../domain/get-order-timeline.js";
 import { listOrders } from "../../domain/list-orders.js";
 import type { Order } from "../../domain/order.js";
 import { type PlaceOrderDeps, placeOrder } from "../../domain/place-order.js";
+import type { OrderTimeline, TimelineRepository } from "../../domain/saga-timeline.js";
 
 export interface OrderGrpcDeps extends PlaceOrderDeps {
+  timeline: TimelineRepository;
   verifier: Pick<TokenVerifier, "verify">;
 }
 
@@ -32,6 +35,8 @@ export function addOrderService(server: GrpcServer, deps: OrderGrpcDeps): void {
         return { order: toMessage(result.order), created: result.created };
       },
       GetOrder: async (req, ctx) => toMessage(await getOrder(deps, await caller(ctx), Number(req.id))),
+      GetOrderTimeline: async (req, ctx) =>
+        toTimelineMessage(await getOrderTimeline(deps, await caller(ctx), Number(req.orderId))),
       ListOrders: async (req, ctx) => {
         const page = await listOrders(deps, await caller(ctx), { limit: req.limit, cursor: req.cursor });
         return { items: page.items.map(toMessage), nextCursor: page.nextCursor ?? "" };
@@ -58,6 +63,22 @@ function toMessage(order: Order) {
     createdAt: order.createdAt.toISOString(),
     updatedAt: order.updatedAt.toISOString(),
     traceId: order.traceId ?? "",
+  };
+}
+
+function toTimelineMessage(timeline: OrderTimeline) {
+  return {
+    orderId: timeline.orderId,
+    status: timeline.status,
+    items: timeline.items.map((e) => ({
+      eventId: e.eventId,
+      type: e.type,
+      service: e.service,
+      at: e.at.toISOString(),
+      traceId: e.traceId ?? "",
+      compensation: e.compensation,
+      reason: e.reason ?? "",
+    })),
   };
 }
 

@@ -5,6 +5,7 @@ import { applyInventoryReservationFailed } from "../../domain/apply-inventory-re
 import { applyInventoryReserved } from "../../domain/apply-inventory-reserved.js";
 import { applyPaymentFailed } from "../../domain/apply-payment-failed.js";
 import { applyPaymentProcessed } from "../../domain/apply-payment-processed.js";
+import { recordSagaEvent } from "../../domain/record-saga-event.js";
 import type { SagaDeps } from "../../domain/saga-deps.js";
 
 export interface OrderConsumerDeps {
@@ -18,7 +19,9 @@ export interface OrderConsumerDeps {
 
 /**
  * Consumer group "order": reservation outcomes (inventory) and payment outcomes (payments) move
- * the saga. Each handler runs in the consumer's transaction together with the inbox insert.
+ * the saga; refunds are only recorded. Each handler runs in the consumer's transaction together
+ * with the inbox insert, and records the event on the order's timeline first, so the timeline
+ * lists a consumed event before the events its step emits.
  */
 export function createOrderEventsConsumer(deps: OrderConsumerDeps) {
   const saga = deps.saga;
@@ -31,13 +34,24 @@ export function createOrderEventsConsumer(deps: OrderConsumerDeps) {
     topicPrefix: deps.topicPrefix,
     topics: ["inventory", "payments"],
     handlers: {
-      InventoryReserved: (event, tx, ctx) =>
-        applyInventoryReserved({ ...saga, logger: ctx.log }, event.payload, tx),
-      InventoryReservationFailed: (event, tx, ctx) =>
-        applyInventoryReservationFailed({ ...saga, logger: ctx.log }, event.payload, tx),
-      PaymentProcessed: (event, tx, ctx) =>
-        applyPaymentProcessed({ ...saga, logger: ctx.log }, event.payload, tx),
-      PaymentFailed: (event, tx, ctx) => applyPaymentFailed({ ...saga, logger: ctx.log }, event.payload, tx),
+      InventoryReserved: async (event, tx, ctx) => {
+        await recordSagaEvent(saga, event, tx);
+        await applyInventoryReserved({ ...saga, logger: ctx.log }, event.payload, tx);
+      },
+      InventoryReservationFailed: async (event, tx, ctx) => {
+        await recordSagaEvent(saga, event, tx);
+        await applyInventoryReservationFailed({ ...saga, logger: ctx.log }, event.payload, tx);
+      },
+      PaymentProcessed: async (event, tx, ctx) => {
+        await recordSagaEvent(saga, event, tx);
+        await applyPaymentProcessed({ ...saga, logger: ctx.log }, event.payload, tx);
+      },
+      PaymentFailed: async (event, tx, ctx) => {
+        await recordSagaEvent(saga, event, tx);
+        await applyPaymentFailed({ ...saga, logger: ctx.log }, event.payload, tx);
+      },
+      // The payment service refunded a charge for a cancelled order: nothing moves, it is recorded.
+      PaymentRefunded: (event, tx) => recordSagaEvent(saga, event, tx),
     },
   });
 }

@@ -61,3 +61,28 @@ export const Order = Type.Object(
   },
   { description: "an order with product names and payment status" },
 );
+
+export const TimelineItem = Type.Object(
+  {
+    type: Type.String({ description: "event name: OrderCreated, InventoryReserved, PaymentProcessed, ..." }),
+    service: Type.String({ description: "the emitter: order, product or payment" }),
+    at: Type.String({ format: "date-time", description: "when the event occurred" }),
+    eventId: Type.String(),
+    compensation: Type.Boolean({
+      description: "undoes an earlier step (OrderCancelled after a failure or timeout, PaymentRefunded)",
+    }),
+    reason: Type.Union([Type.String(), Type.Null()], { description: "why, for failures and cancellations" }),
+    traceId: Type.Union([Type.String(), Type.Null()]),
+  },
+  { description: "one saga event of an order" },
+);
+
+export const OrderTimeline = Type.Object(
+  {
+    items: Type.Array(TimelineItem, { description: "in time order" }),
+    status: Type.String({
+      description: "the order's status now; the timeline is complete once PAID or CANCELLED",
+    }),
+  },
+  { description: "the saga's events of an order" },
+);
