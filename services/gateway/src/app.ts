@@ -19,6 +19,7 @@ import type { RouteDeps } from "./entry-points/http/route-deps.js";
 import type { ProductView } from "./entry-points/http/schemas/product.js";
 import { installTraceContext } from "./entry-points/http/trace-context.js";
 import { typeboxValidatorCompiler } from "./entry-points/http/validator.js";
+import { webRoutes } from "./entry-points/http/web-routes.js";
 
 export interface AppDeps {
   config: Config;
@@ -113,5 +114,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.register(productRoutes(routeDeps));
   app.register(orderRoutes(routeDeps));
   app.register(notificationRoutes(routeDeps));
+  app.register(webRoutes(config.webRoot, deps.logger));
   return app;
 }

@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { PRODUCT_CHANGES_CHANNEL } from "@shop/events";
 import {
   accessTokenSettings,
@@ -26,6 +27,9 @@ function duration(env: string, doc: string, defaultValue: string): Setting<numbe
   };
   return { env, doc: `${doc} (default ${defaultValue})`, default: parse(defaultValue), parse };
 }
+
+/** Where the storefront's build lands in this repository, seen from `dist/config.js`. */
+const BUILT_STOREFRONT = fileURLToPath(new URL("../../../apps/storefront/dist", import.meta.url));
 
 export const configSpec = {
   ...commonSettings("gateway", 8080, "GATEWAY_PORT"),
@@ -160,6 +164,11 @@ export const configSpec = {
     "RATE_LIMIT_KEY_PREFIX",
     "prefix of the Redis keys of rate-limit counters (instances sharing it share limits)",
     "gateway:rl:",
+  ),
+  webRoot: str(
+    "WEB_ROOT",
+    "folder of the built storefront served at / (its index.html and assets/); when it has no index.html, / is a 404",
+    BUILT_STOREFRONT,
   ),
 };
 
