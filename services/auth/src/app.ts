@@ -19,7 +19,8 @@ export type AuthConfig = Pick<
   Config,
   | "accessTokenTtlSeconds"
   | "refreshTokenTtlDays"
-  | "passwordHashCostLog2"
+  | "passwordHashMemoryKib"
+  | "passwordHashPasses"
   | "keyEncryptionSecret"
   | "signingKeyRefreshSeconds"
   | "loginMaxFailures"
@@ -58,7 +59,11 @@ export function createAuthContext(deps: {
     oneTimeTokens: createOneTimeTokensRepository(sql),
     loginFailures: createLoginFailuresRepository(sql),
     signingKeys,
-    passwords: createPasswordHasher({ costLog2: config.passwordHashCostLog2 }),
+    passwords: createPasswordHasher({
+      memory: config.passwordHashMemoryKib,
+      passes: config.passwordHashPasses,
+      parallelism: 1,
+    }),
     cipher,
     keys,
     verifier: createTokenVerifier({ keys: keys.getKey }),

@@ -12,6 +12,7 @@ import {
   str,
 } from "@shop/platform";
 import { MAX_ACCESS_TOKEN_TTL_SECONDS } from "./domain/access-token.js";
+import { MAX_ARGON2_MEMORY_KIB, OWASP_ARGON2ID } from "./domain/password-hash.js";
 import { checkPassword, normaliseEmail } from "./domain/validation.js";
 
 /** An optional secret: empty means "not set"; when set it must be long enough to be a key. */
@@ -47,12 +48,19 @@ export const configSpec = {
     1,
     365,
   ),
-  passwordHashCostLog2: int(
-    "PASSWORD_HASH_COST_LOG2",
-    "scrypt cost: N = 2^value (r=8, p=1); 17 uses 128 MiB per hash; lower only for tests",
-    17,
+  passwordHashMemoryKib: int(
+    "PASSWORD_HASH_MEMORY_KIB",
+    "argon2id memory cost in KiB (OWASP: 19456, with 2 passes); lower only for tests",
+    OWASP_ARGON2ID.memory,
+    1024,
+    MAX_ARGON2_MEMORY_KIB,
+  ),
+  passwordHashPasses: int(
+    "PASSWORD_HASH_PASSES",
+    "argon2id passes over the memory (t; OWASP: 2); lower only for tests",
+    OWASP_ARGON2ID.passes,
+    1,
     10,
-    18,
   ),
   adminEmail: str("ADMIN_EMAIL", "when set, this account exists with role admin (created or promoted)", ""),
   adminPassword: str("ADMIN_PASSWORD", "password of ADMIN_EMAIL when the account is created", ""),

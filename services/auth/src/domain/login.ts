@@ -13,7 +13,7 @@ export async function login(
 ): Promise<TokenPair> {
   const email = requireEmail(input.email);
   const password = requirePresentedPassword(input.password);
-  // A locked account is refused before any scrypt work and without counting another failure.
+  // A locked account is refused before any hashing work and without counting another failure.
   const lockedFor = await ctx.loginFailures.lockedForSeconds(email);
   if (lockedFor > 0) {
     ctx.metrics.logins.inc({ outcome: "locked" });
@@ -21,7 +21,7 @@ export async function login(
   }
 
   const user = await ctx.users.findByEmail(email);
-  // An unknown email still pays for one scrypt run, so timing does not tell the two apart.
+  // An unknown email still pays for one hash verification, so timing does not tell the two apart.
   const ok = user
     ? await ctx.passwords.verify(password, user.passwordHash)
     : await ctx.passwords.verifyDummy(password);

@@ -15,7 +15,7 @@ export async function resetPassword(
   const password = requireNewPassword(input.password);
   if (!looksLikeSecretToken(token)) throw invalidOneTimeToken("reset");
   const hash = digestToken(token);
-  // Checked before hashing so junk tokens cost no scrypt work; `consume` below decides races.
+  // Checked before hashing so junk tokens cost no hashing work; `consume` below decides races.
   if (!(await ctx.oneTimeTokens.findUsable(hash, "reset_password"))) throw invalidOneTimeToken("reset");
   const passwordHash = await ctx.passwords.hash(password);
 
