@@ -63,7 +63,11 @@ export const configSpec = {
     10,
   ),
   adminEmail: str("ADMIN_EMAIL", "when set, this account exists with role admin (created or promoted)", ""),
-  adminPassword: str("ADMIN_PASSWORD", "password of ADMIN_EMAIL when the account is created", ""),
+  adminPassword: str(
+    "ADMIN_PASSWORD",
+    "password of ADMIN_EMAIL when the account is created or promoted (replaces its password)",
+    "",
+  ),
   keyEncryptionSecret: secret(
     "KEY_ENCRYPTION_SECRET",
     "encrypts signing private keys at rest (AES-256-GCM); unset stores them unencrypted",
