@@ -24,6 +24,8 @@ export type AuthConfig = Pick<
   | "keyEncryptionSecret"
   | "signingKeyRefreshSeconds"
   | "loginMaxFailures"
+  | "loginAddressMaxFailures"
+  | "loginAccountMaxFailures"
   | "loginLockoutBaseSeconds"
   | "loginLockoutMaxSeconds"
   | "passwordResetTtlMinutes"

@@ -23,7 +23,8 @@ describe("purging expired rows", () => {
     `;
     await svc.sql`update one_time_tokens set expires_at = now() - interval '8 days' where user_id = ${user.id}`;
     await svc.sql`
-      insert into login_failures (email, failures, last_failed_at) values (${`stale-${email}`}, 3, now() - interval '2 days')
+      insert into login_failure_streaks (email, client_address, failures, last_failed_at)
+      values (${`stale-${email}`}, '192.0.2.1', 3, now() - interval '2 days')
     `;
 
     const purged = await purgeExpired(svc.auth);

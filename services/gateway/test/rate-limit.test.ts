@@ -8,13 +8,17 @@ import { type Stub, startStub } from "./support/stubs.js";
 
 let stub: Stub;
 const opened: TestGateway[] = [];
+/** The client address the auth service was told, per email, in order. */
+const loginAddresses = new Map<string, string[]>();
 
 beforeAll(async () => {
   stub = await startStub({
     product: { ListProducts: async () => ({ items: [], nextCursor: "" }) },
     auth: {
-      Login: async () => {
-        throw AppError.unauthenticated("invalid email or password");
+      Login: async ({ email, password, clientIp }) => {
+        loginAddresses.set(email, [...(loginAddresses.get(email) ?? []), clientIp]);
+        if (password !== "right password") throw AppError.unauthenticated("invalid email or password");
+        return { accessToken: "access", refreshToken: "refresh", tokenType: "Bearer", expiresIn: 900 };
       },
     },
   });
@@ -97,6 +101,43 @@ describe("rate limits", () => {
     expect(Number(limited.headers["retry-after"])).toBeGreaterThan(0);
     expect(stub.count("Login")).toBe(before); // the auth service never saw the attempt
     expect((await login(b!, `other-${uid()}@example.com`)).statusCode).toBe(401);
+  });
+
+  it("when an attacker at 127.0.0.2 hammers an email, then its owner logging in from 127.0.0.3 is not limited and the auth service hears each one's own address", async () => {
+    const [gw] = await cluster(1, { LOGIN_RATE_LIMIT_MAX: "10" });
+    const email = `victim-${uid()}@example.com`;
+    const login = (password: string, remoteAddress: string) =>
+      gw!.app.inject({
+        method: "POST",
+        url: "/api/v1/auth/login",
+        payload: { email, password },
+        remoteAddress,
+      });
+    const statuses = new Set<number>();
+    for (let i = 0; i < 50; i++) statuses.add((await login("wrong guess", "127.0.0.2")).statusCode);
+    expect(statuses).toEqual(new Set([401, 429]));
+    expect((await login("right password", "127.0.0.2")).statusCode).toBe(429);
+    expect((await login("right password", "127.0.0.3")).statusCode).toBe(200);
+    expect(loginAddresses.get(email)).toEqual([...Array(10).fill("127.0.0.2"), "127.0.0.3"]);
+  });
+
+  it("when the gateway trusts a proxy, then the auth service hears the forwarded client address; otherwise the header is ignored", async () => {
+    const [direct] = await cluster(1, {});
+    const [proxied] = await cluster(1, { TRUST_PROXY: "true" });
+    const forwardedFor = (gw: TestGateway, email: string) =>
+      gw.app.inject({
+        method: "POST",
+        url: "/api/v1/auth/login",
+        payload: { email, password: "wrong guess" },
+        remoteAddress: "127.0.0.9",
+        headers: { "x-forwarded-for": "198.51.100.7" },
+      });
+    const a = `direct-${uid()}@example.com`;
+    const b = `proxied-${uid()}@example.com`;
+    await forwardedFor(direct!, a);
+    await forwardedFor(proxied!, b);
+    expect(loginAddresses.get(a)).toEqual(["127.0.0.9"]);
+    expect(loginAddresses.get(b)).toEqual(["198.51.100.7"]);
   });
 
   it("when Redis hangs instead of refusing, then checks time out and requests pass unlimited", async () => {

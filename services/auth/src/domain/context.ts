@@ -15,6 +15,8 @@ export interface AuthSettings {
   accessTokenTtlSeconds: number;
   refreshTokenTtlDays: number;
   loginMaxFailures: number;
+  loginAddressMaxFailures: number;
+  loginAccountMaxFailures: number;
   loginLockoutBaseSeconds: number;
   loginLockoutMaxSeconds: number;
   passwordResetTtlMinutes: number;

@@ -27,7 +27,7 @@ export async function resetPassword(
     await ctx.users.setPasswordHash(userId, passwordHash, tx);
     await ctx.oneTimeTokens.voidAllOfUser(userId, "reset_password", tx);
     const revoked = await ctx.refreshTokens.revokeAllOfUser(userId, "password_reset", tx);
-    await ctx.loginFailures.clear(user.email, tx);
+    await ctx.loginFailures.clearEmail(user.email, tx);
     return { userId, revoked };
   });
   if (!result) throw invalidOneTimeToken("reset");
