@@ -20,6 +20,7 @@ beforeAll(async () => {
         if (password !== "right password") throw AppError.unauthenticated("invalid email or password");
         return { accessToken: "access", refreshToken: "refresh", tokenType: "Bearer", expiresIn: 900 };
       },
+      ForgotPassword: async () => ({}),
     },
   });
 });
@@ -138,6 +139,42 @@ describe("rate limits", () => {
     await forwardedFor(proxied!, b);
     expect(loginAddresses.get(a)).toEqual(["127.0.0.9"]);
     expect(loginAddresses.get(b)).toEqual(["198.51.100.7"]);
+  });
+
+  it("when a password reset is asked for one email too often, from any IPs, then 429 with Retry-After while other emails get through", async () => {
+    const [a, b] = await cluster(2, { FORGOT_PASSWORD_EMAIL_RATE_LIMIT_MAX: "2" });
+    const email = `victim-${uid()}@example.com`;
+    const forgot = (gw: TestGateway, mail: string, remoteAddress: string) =>
+      gw.app.inject({
+        method: "POST",
+        url: "/api/v1/auth/forgot-password",
+        payload: { email: mail },
+        remoteAddress,
+      });
+    expect((await forgot(a!, email, "127.0.0.2")).statusCode).toBe(202);
+    expect((await forgot(b!, email, "127.0.0.3")).statusCode).toBe(202);
+    const before = stub.count("ForgotPassword");
+    const limited = await forgot(a!, email.toUpperCase(), "127.0.0.4");
+    expect(limited.statusCode).toBe(429);
+    expect(Number(limited.headers["retry-after"])).toBeGreaterThan(0);
+    expect(stub.count("ForgotPassword")).toBe(before);
+    expect((await forgot(b!, `other-${uid()}@example.com`, "127.0.0.4")).statusCode).toBe(202);
+  });
+
+  it("when one IP asks for password resets of many emails, then 429 after the per-IP limit while another IP gets through", async () => {
+    const [gw] = await cluster(1, { FORGOT_PASSWORD_IP_RATE_LIMIT_MAX: "3" });
+    const forgot = (remoteAddress: string) =>
+      gw!.app.inject({
+        method: "POST",
+        url: "/api/v1/auth/forgot-password",
+        payload: { email: `someone-${uid()}@example.com` },
+        remoteAddress,
+      });
+    for (let i = 0; i < 3; i++) expect((await forgot("127.0.0.5")).statusCode).toBe(202);
+    const limited = await forgot("127.0.0.5");
+    expect(limited.statusCode).toBe(429);
+    expect(limited.headers["content-type"]).toContain("application/problem+json");
+    expect((await forgot("127.0.0.6")).statusCode).toBe(202);
   });
 
   it("when Redis hangs instead of refusing, then checks time out and requests pass unlimited", async () => {

@@ -12,7 +12,10 @@ export interface RouteDeps {
   composer: OrderComposer;
   /** Products in memory, when PRODUCT_CACHE_TTL_MS is above 0. */
   productCache: NearCache<ProductView> | undefined;
-  config: Pick<Config, "jwksCacheMs" | "loginRateLimitMax">;
+  config: Pick<
+    Config,
+    "jwksCacheMs" | "loginRateLimitMax" | "forgotPasswordEmailRateLimitMax" | "forgotPasswordIpRateLimitMax"
+  >;
 }
 
 /** Proto3 sends "" for an absent string; the public API says null. */
