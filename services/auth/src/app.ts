@@ -4,6 +4,7 @@ import { createHttpApp, type Logger, pingDb, type Registry, type Sql } from "@sh
 import type { Config } from "./config.js";
 import { createLoginFailuresRepository } from "./data-access/login-failures-repository.js";
 import { createOneTimeTokensRepository } from "./data-access/one-time-tokens-repository.js";
+import { createPasswordResetRequestsRepository } from "./data-access/password-reset-requests-repository.js";
 import { createRefreshTokensRepository } from "./data-access/refresh-tokens-repository.js";
 import { createSigningKeysRepository } from "./data-access/signing-keys-repository.js";
 import { createUsersRepository } from "./data-access/users-repository.js";
@@ -19,10 +20,13 @@ export type AuthConfig = Pick<
   Config,
   | "accessTokenTtlSeconds"
   | "refreshTokenTtlDays"
-  | "passwordHashCostLog2"
+  | "passwordHashMemoryKib"
+  | "passwordHashPasses"
   | "keyEncryptionSecret"
   | "signingKeyRefreshSeconds"
   | "loginMaxFailures"
+  | "loginAddressMaxFailures"
+  | "loginAccountMaxFailures"
   | "loginLockoutBaseSeconds"
   | "loginLockoutMaxSeconds"
   | "passwordResetTtlMinutes"
@@ -56,9 +60,14 @@ export function createAuthContext(deps: {
     users: createUsersRepository(sql),
     refreshTokens: createRefreshTokensRepository(sql),
     oneTimeTokens: createOneTimeTokensRepository(sql),
+    resetRequests: createPasswordResetRequestsRepository(sql),
     loginFailures: createLoginFailuresRepository(sql),
     signingKeys,
-    passwords: createPasswordHasher({ costLog2: config.passwordHashCostLog2 }),
+    passwords: createPasswordHasher({
+      memory: config.passwordHashMemoryKib,
+      passes: config.passwordHashPasses,
+      parallelism: 1,
+    }),
     cipher,
     keys,
     verifier: createTokenVerifier({ keys: keys.getKey }),

@@ -12,6 +12,7 @@ import {
   str,
 } from "@shop/platform";
 import { MAX_ACCESS_TOKEN_TTL_SECONDS } from "./domain/access-token.js";
+import { MAX_ARGON2_MEMORY_KIB, OWASP_ARGON2ID } from "./domain/password-hash.js";
 import { checkPassword, normaliseEmail } from "./domain/validation.js";
 
 /** An optional secret: empty means "not set"; when set it must be long enough to be a key. */
@@ -47,15 +48,26 @@ export const configSpec = {
     1,
     365,
   ),
-  passwordHashCostLog2: int(
-    "PASSWORD_HASH_COST_LOG2",
-    "scrypt cost: N = 2^value (r=8, p=1); 17 uses 128 MiB per hash; lower only for tests",
-    17,
+  passwordHashMemoryKib: int(
+    "PASSWORD_HASH_MEMORY_KIB",
+    "argon2id memory cost in KiB (OWASP: 19456, with 2 passes); lower only for tests",
+    OWASP_ARGON2ID.memory,
+    1024,
+    MAX_ARGON2_MEMORY_KIB,
+  ),
+  passwordHashPasses: int(
+    "PASSWORD_HASH_PASSES",
+    "argon2id passes over the memory (t; OWASP: 2); lower only for tests",
+    OWASP_ARGON2ID.passes,
+    1,
     10,
-    18,
   ),
   adminEmail: str("ADMIN_EMAIL", "when set, this account exists with role admin (created or promoted)", ""),
-  adminPassword: str("ADMIN_PASSWORD", "password of ADMIN_EMAIL when the account is created", ""),
+  adminPassword: str(
+    "ADMIN_PASSWORD",
+    "password of ADMIN_EMAIL when the account is created or promoted (replaces its password)",
+    "",
+  ),
   keyEncryptionSecret: secret(
     "KEY_ENCRYPTION_SECRET",
     "encrypts signing private keys at rest (AES-256-GCM); unset stores them unencrypted",
@@ -70,14 +82,28 @@ export const configSpec = {
   ),
   loginMaxFailures: int(
     "LOGIN_MAX_FAILURES",
-    "consecutive failed logins of one account before it is locked for a while",
+    "consecutive failed logins of one email from one client address before that pair is locked for a while",
     10,
     1,
     1000,
   ),
+  loginAddressMaxFailures: int(
+    "LOGIN_ADDRESS_MAX_FAILURES",
+    "consecutive failed logins from one client address, across emails, before the address is locked for a while",
+    100,
+    1,
+    100_000,
+  ),
+  loginAccountMaxFailures: int(
+    "LOGIN_ACCOUNT_MAX_FAILURES",
+    "consecutive failed logins of one email from any address before addresses that failed at it are refused for a while",
+    50,
+    1,
+    100_000,
+  ),
   loginLockoutBaseSeconds: int(
     "LOGIN_LOCKOUT_BASE_SECONDS",
-    "first lockout after LOGIN_MAX_FAILURES; doubles with each further failure",
+    "first lockout once a failure streak reaches its limit; doubles with each further failure",
     1,
     1,
     3600,

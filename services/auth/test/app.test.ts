@@ -67,7 +67,8 @@ describe("auth configuration", () => {
     expect(() => loadAuthConfig({ DATABASE_URL: "nonsense" })).toThrow(/DATABASE_URL/);
     expect(() => loadAuthConfig({ GRPC_PORT: "abc" })).toThrow(/GRPC_PORT must be an integer/);
     expect(() => loadAuthConfig({ ACCESS_TOKEN_TTL_SECONDS: "901" })).toThrow(/ACCESS_TOKEN_TTL_SECONDS/);
-    expect(() => loadAuthConfig({ PASSWORD_HASH_COST_LOG2: "8" })).toThrow(/PASSWORD_HASH_COST_LOG2/);
+    expect(() => loadAuthConfig({ PASSWORD_HASH_MEMORY_KIB: "512" })).toThrow(/PASSWORD_HASH_MEMORY_KIB/);
+    expect(() => loadAuthConfig({ PASSWORD_HASH_PASSES: "0" })).toThrow(/PASSWORD_HASH_PASSES/);
     expect(() => loadAuthConfig({ KEY_ENCRYPTION_SECRET: "short" })).toThrow(/KEY_ENCRYPTION_SECRET/);
     expect(() => loadAuthConfig({ ADMIN_EMAIL: "admin@example.com" })).toThrow(/ADMIN_PASSWORD/);
     expect(() => loadAuthConfig({ ADMIN_EMAIL: "nope", ADMIN_PASSWORD: "long enough" })).toThrow(
@@ -83,7 +84,8 @@ describe("auth configuration", () => {
     expect(config).toMatchObject({
       accessTokenTtlSeconds: 900,
       refreshTokenTtlDays: 30,
-      passwordHashCostLog2: 17,
+      passwordHashMemoryKib: 19_456,
+      passwordHashPasses: 2,
       loginMaxFailures: 10,
       loginLockoutBaseSeconds: 1,
       loginLockoutMaxSeconds: 900,
@@ -96,11 +98,11 @@ describe("auth configuration", () => {
   it("when the service starts with a bad setting, then it prints one line naming the variable and exits 1", async () => {
     const result = await run("node", ["dist/main.js"], {
       cwd: SERVICE_DIR,
-      env: { PATH: process.env.PATH, PASSWORD_HASH_COST_LOG2: "lots" },
+      env: { PATH: process.env.PATH, PASSWORD_HASH_MEMORY_KIB: "lots" },
     }).catch((err: { code: number; stdout: string; stderr: string }) => err);
     expect(result).toMatchObject({ code: 1, stdout: "" });
     expect(result.stderr).toBe(
-      'invalid configuration: PASSWORD_HASH_COST_LOG2 must be an integer (got "lots")\n',
+      'invalid configuration: PASSWORD_HASH_MEMORY_KIB must be an integer (got "lots")\n',
     );
   });
 });

@@ -15,8 +15,8 @@ import type { AuthContext } from "../src/domain/context.js";
 
 export const logger: Logger = createLogger({ service: "auth-test", level: "silent" });
 
-/** A cheap scrypt cost keeps the suite fast; one test checks the production default. */
-export const TEST_ENV = { PASSWORD_HASH_COST_LOG2: "10" };
+/** A cheap argon2id cost keeps the suite fast; the password tests check the production default. */
+export const TEST_ENV = { PASSWORD_HASH_MEMORY_KIB: "1024", PASSWORD_HASH_PASSES: "1" };
 
 /** The auth context for a test database, built from environment-style settings like main.ts does. */
 export function authContextFor(

@@ -23,13 +23,18 @@ describe("purging expired rows", () => {
     `;
     await svc.sql`update one_time_tokens set expires_at = now() - interval '8 days' where user_id = ${user.id}`;
     await svc.sql`
-      insert into login_failures (email, failures, last_failed_at) values (${`stale-${email}`}, 3, now() - interval '2 days')
+      insert into login_failure_streaks (email, client_address, failures, last_failed_at)
+      values (${`stale-${email}`}, '192.0.2.1', 3, now() - interval '2 days')
+    `;
+    await svc.sql`
+      insert into password_reset_requests (email_digest, requested_at) values (${sha256(email)}, now() - interval '8 days')
     `;
 
     const purged = await purgeExpired(svc.auth);
     expect(purged.refreshFamilies).toBeGreaterThanOrEqual(1);
     expect(purged.oneTimeTokens).toBeGreaterThanOrEqual(1);
     expect(purged.loginFailures).toBeGreaterThanOrEqual(1);
+    expect(purged.resetRequests).toBeGreaterThanOrEqual(1);
 
     expect(
       await svc.sql`select 1 from refresh_tokens where token_hash = ${sha256(ended.refreshToken)}`,

@@ -25,12 +25,14 @@ describe("register", () => {
     expect(new Date(user.createdAt).getTime()).toBeGreaterThan(Date.now() - 60_000);
   });
 
-  it("when a user registers, then only an scrypt PHC string of the password is stored", async () => {
+  it("when a user registers, then only an argon2id PHC string of the password is stored", async () => {
     const { user, password } = await svc.newUser();
     const [row] = await svc.sql<{ passwordHash: string }[]>`
       select password_hash as "passwordHash" from users where id = ${user.id}
     `;
-    expect(row!.passwordHash).toMatch(/^\$scrypt\$ln=10,r=8,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/);
+    expect(row!.passwordHash).toMatch(
+      /^\$argon2id\$v=19\$m=1024,t=1,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/,
+    );
     expect(row!.passwordHash).not.toContain(password);
   });
 

@@ -154,6 +154,18 @@ export const configSpec = {
     10,
     1,
   ),
+  forgotPasswordEmailRateLimitMax: int(
+    "FORGOT_PASSWORD_EMAIL_RATE_LIMIT_MAX",
+    "password-reset requests per hour for one email, from any IP (stops mail bombing)",
+    5,
+    1,
+  ),
+  forgotPasswordIpRateLimitMax: int(
+    "FORGOT_PASSWORD_IP_RATE_LIMIT_MAX",
+    "password-reset requests per hour from one IP, across emails",
+    20,
+    1,
+  ),
   rateLimitRedisTimeoutMs: int(
     "RATE_LIMIT_REDIS_TIMEOUT_MS",
     "a rate-limit check slower than this is skipped (the request passes unlimited)",

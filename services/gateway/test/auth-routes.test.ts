@@ -154,6 +154,24 @@ describe("auth routes", () => {
     );
   });
 
+  it("when a password reset is asked for a registered and an unknown email, then the responses are identical", async () => {
+    const email = `known-${uid()}@example.com`;
+    expect((await post("/api/v1/auth/register", { email, password: "correct horse" })).statusCode).toBe(201);
+    const known = await post("/api/v1/auth/forgot-password", { email });
+    const unknown = await post("/api/v1/auth/forgot-password", { email: `unknown-${uid()}@example.com` });
+    // Per-request values (ids, trace, date, the caller's remaining request budget) aside.
+    const comparable = (headers: Record<string, unknown>) =>
+      Object.fromEntries(
+        Object.entries(headers).filter(
+          ([name]) => !/^(x-request-id|traceparent|date|x-ratelimit-.*)$/.test(name),
+        ),
+      );
+    expect(known.statusCode).toBe(202);
+    expect(unknown.statusCode).toBe(known.statusCode);
+    expect(unknown.body).toBe(known.body);
+    expect(comparable(unknown.headers)).toEqual(comparable(known.headers));
+  });
+
   it("when /auth/me is called with a valid token, then the service gets that token and the user comes back", async () => {
     const bearer = await gw.bearer(`u-${uid()}`);
     const res = await gw.app.inject({ url: "/api/v1/auth/me", headers: { authorization: bearer } });

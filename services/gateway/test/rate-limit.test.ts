@@ -8,14 +8,19 @@ import { type Stub, startStub } from "./support/stubs.js";
 
 let stub: Stub;
 const opened: TestGateway[] = [];
+/** The client address the auth service was told, per email, in order. */
+const loginAddresses = new Map<string, string[]>();
 
 beforeAll(async () => {
   stub = await startStub({
     product: { ListProducts: async () => ({ items: [], nextCursor: "" }) },
     auth: {
-      Login: async () => {
-        throw AppError.unauthenticated("invalid email or password");
+      Login: async ({ email, password, clientIp }) => {
+        loginAddresses.set(email, [...(loginAddresses.get(email) ?? []), clientIp]);
+        if (password !== "right password") throw AppError.unauthenticated("invalid email or password");
+        return { accessToken: "access", refreshToken: "refresh", tokenType: "Bearer", expiresIn: 900 };
       },
+      ForgotPassword: async () => ({}),
     },
   });
 });
@@ -97,6 +102,79 @@ describe("rate limits", () => {
     expect(Number(limited.headers["retry-after"])).toBeGreaterThan(0);
     expect(stub.count("Login")).toBe(before); // the auth service never saw the attempt
     expect((await login(b!, `other-${uid()}@example.com`)).statusCode).toBe(401);
+  });
+
+  it("when an attacker at 127.0.0.2 hammers an email, then its owner logging in from 127.0.0.3 is not limited and the auth service hears each one's own address", async () => {
+    const [gw] = await cluster(1, { LOGIN_RATE_LIMIT_MAX: "10" });
+    const email = `victim-${uid()}@example.com`;
+    const login = (password: string, remoteAddress: string) =>
+      gw!.app.inject({
+        method: "POST",
+        url: "/api/v1/auth/login",
+        payload: { email, password },
+        remoteAddress,
+      });
+    const statuses = new Set<number>();
+    for (let i = 0; i < 50; i++) statuses.add((await login("wrong guess", "127.0.0.2")).statusCode);
+    expect(statuses).toEqual(new Set([401, 429]));
+    expect((await login("right password", "127.0.0.2")).statusCode).toBe(429);
+    expect((await login("right password", "127.0.0.3")).statusCode).toBe(200);
+    expect(loginAddresses.get(email)).toEqual([...Array(10).fill("127.0.0.2"), "127.0.0.3"]);
+  });
+
+  it("when the gateway trusts a proxy, then the auth service hears the forwarded client address; otherwise the header is ignored", async () => {
+    const [direct] = await cluster(1, {});
+    const [proxied] = await cluster(1, { TRUST_PROXY: "true" });
+    const forwardedFor = (gw: TestGateway, email: string) =>
+      gw.app.inject({
+        method: "POST",
+        url: "/api/v1/auth/login",
+        payload: { email, password: "wrong guess" },
+        remoteAddress: "127.0.0.9",
+        headers: { "x-forwarded-for": "198.51.100.7" },
+      });
+    const a = `direct-${uid()}@example.com`;
+    const b = `proxied-${uid()}@example.com`;
+    await forwardedFor(direct!, a);
+    await forwardedFor(proxied!, b);
+    expect(loginAddresses.get(a)).toEqual(["127.0.0.9"]);
+    expect(loginAddresses.get(b)).toEqual(["198.51.100.7"]);
+  });
+
+  it("when a password reset is asked for one email too often, from any IPs, then 429 with Retry-After while other emails get through", async () => {
+    const [a, b] = await cluster(2, { FORGOT_PASSWORD_EMAIL_RATE_LIMIT_MAX: "2" });
+    const email = `victim-${uid()}@example.com`;
+    const forgot = (gw: TestGateway, mail: string, remoteAddress: string) =>
+      gw.app.inject({
+        method: "POST",
+        url: "/api/v1/auth/forgot-password",
+        payload: { email: mail },
+        remoteAddress,
+      });
+    expect((await forgot(a!, email, "127.0.0.2")).statusCode).toBe(202);
+    expect((await forgot(b!, email, "127.0.0.3")).statusCode).toBe(202);
+    const before = stub.count("ForgotPassword");
+    const limited = await forgot(a!, email.toUpperCase(), "127.0.0.4");
+    expect(limited.statusCode).toBe(429);
+    expect(Number(limited.headers["retry-after"])).toBeGreaterThan(0);
+    expect(stub.count("ForgotPassword")).toBe(before);
+    expect((await forgot(b!, `other-${uid()}@example.com`, "127.0.0.4")).statusCode).toBe(202);
+  });
+
+  it("when one IP asks for password resets of many emails, then 429 after the per-IP limit while another IP gets through", async () => {
+    const [gw] = await cluster(1, { FORGOT_PASSWORD_IP_RATE_LIMIT_MAX: "3" });
+    const forgot = (remoteAddress: string) =>
+      gw!.app.inject({
+        method: "POST",
+        url: "/api/v1/auth/forgot-password",
+        payload: { email: `someone-${uid()}@example.com` },
+        remoteAddress,
+      });
+    for (let i = 0; i < 3; i++) expect((await forgot("127.0.0.5")).statusCode).toBe(202);
+    const limited = await forgot("127.0.0.5");
+    expect(limited.statusCode).toBe(429);
+    expect(limited.headers["content-type"]).toContain("application/problem+json");
+    expect((await forgot("127.0.0.6")).statusCode).toBe(202);
   });
 
   it("when Redis hangs instead of refusing, then checks time out and requests pass unlimited", async () => {

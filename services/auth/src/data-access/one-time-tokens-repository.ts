@@ -17,6 +17,24 @@ export function createOneTimeTokensRepository(sql: Sql) {
       return rows[0]!.expiresAt;
     },
 
+    /**
+     * Stores the token's digest for the account with this email, if there is one: the same
+     * statement runs either way. Returns the owner and the expiry, or undefined.
+     */
+    async insertForEmail(
+      token: { hash: Buffer; email: string; purpose: TokenPurpose; ttlSeconds: number },
+      tx: Queryable = sql,
+    ): Promise<{ userId: string; expiresAt: Date } | undefined> {
+      const rows = await tx<{ userId: string; expiresAt: Date }[]>`
+        insert into one_time_tokens (token_hash, user_id, purpose, expires_at)
+        select ${token.hash}, id, ${token.purpose}, now() + make_interval(secs => ${token.ttlSeconds})
+        from users
+        where email = ${token.email}
+        returning user_id as "userId", expires_at as "expiresAt"
+      `;
+      return rows[0];
+    },
+
     /** The owner of an unused, unexpired token, without using it. */
     async findUsable(hash: Buffer, purpose: TokenPurpose, tx: Queryable = sql): Promise<string | undefined> {
       const rows = await tx<{ userId: string }[]>`

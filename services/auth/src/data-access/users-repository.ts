@@ -32,19 +32,27 @@ export function createUsersRepository(sql: Sql) {
       return rows[0];
     },
 
-    /** Creates the account as admin, or promotes the existing one; `created` tells which. */
+    /**
+     * Creates the account as admin, or promotes an existing non-admin one, giving it this password
+     * hash and a verified email; `created` tells which. Undefined when the account is already admin.
+     */
     async upsertAdmin(
       user: { email: string; passwordHash: string },
       tx: Queryable = sql,
-    ): Promise<UserRow & { created: boolean }> {
+    ): Promise<(UserRow & { created: boolean }) | undefined> {
       // xmax = 0 only on a row this statement inserted (not one it updated).
       const rows = await tx<(UserRow & { created: boolean })[]>`
-        insert into users (email, password_hash, role, email_verified_at)
+        insert into users as u (email, password_hash, role, email_verified_at)
         values (${user.email}, ${user.passwordHash}, 'admin', now())
-        on conflict (email) do update set role = 'admin', updated_at = now()
+        on conflict (email) do update set
+          role = 'admin',
+          password_hash = excluded.password_hash,
+          email_verified_at = coalesce(u.email_verified_at, now()),
+          updated_at = now()
+        where u.role <> 'admin'
         returning ${columns}, (xmax = 0) as created
       `;
-      return rows[0]!;
+      return rows[0];
     },
 
     async findByEmail(email: string, tx: Queryable = sql): Promise<UserRow | undefined> {

@@ -3,6 +3,7 @@ import type { TokenVerifier } from "@shop/identity";
 import type { Logger, Queryable, Sql } from "@shop/platform";
 import type { LoginFailuresRepository } from "../data-access/login-failures-repository.js";
 import type { OneTimeTokensRepository } from "../data-access/one-time-tokens-repository.js";
+import type { PasswordResetRequestsRepository } from "../data-access/password-reset-requests-repository.js";
 import type { RefreshTokensRepository } from "../data-access/refresh-tokens-repository.js";
 import type { SigningKeysRepository } from "../data-access/signing-keys-repository.js";
 import type { UserRow, UsersRepository } from "../data-access/users-repository.js";
@@ -15,6 +16,8 @@ export interface AuthSettings {
   accessTokenTtlSeconds: number;
   refreshTokenTtlDays: number;
   loginMaxFailures: number;
+  loginAddressMaxFailures: number;
+  loginAccountMaxFailures: number;
   loginLockoutBaseSeconds: number;
   loginLockoutMaxSeconds: number;
   passwordResetTtlMinutes: number;
@@ -36,6 +39,7 @@ export interface AuthContext {
   users: UsersRepository;
   refreshTokens: RefreshTokensRepository;
   oneTimeTokens: OneTimeTokensRepository;
+  resetRequests: PasswordResetRequestsRepository;
   loginFailures: LoginFailuresRepository;
   signingKeys: SigningKeysRepository;
   passwords: PasswordHasher;

@@ -1,39 +1,45 @@
 import { AppError } from "@shop/platform";
+import { clientAddressKey } from "./client-address.js";
 import type { AuthContext } from "./context.js";
-import { accountLocked, recordFailedLogin } from "./login-throttle.js";
+import { loginRefused, recordFailedLogin, refusedForSeconds } from "./login-throttle.js";
 import { startSession, type TokenPair } from "./session.js";
 import { requireEmail, requirePresentedPassword } from "./validation.js";
 
 /** One message for unknown email and wrong password, so the answer reveals no account. */
 export const INVALID_CREDENTIALS = "invalid email or password";
 
+/**
+ * `clientIp` is the end client's address as the gateway saw it; login limits are per address
+ * (see login-throttle.ts), and callers that leave it out share one bucket.
+ */
 export async function login(
   ctx: AuthContext,
   input: { email: string; password: string; clientIp?: string },
 ): Promise<TokenPair> {
   const email = requireEmail(input.email);
   const password = requirePresentedPassword(input.password);
-  // A locked account is refused before any scrypt work and without counting another failure.
-  const lockedFor = await ctx.loginFailures.lockedForSeconds(email);
-  if (lockedFor > 0) {
+  const address = clientAddressKey(input.clientIp);
+  // A refused attempt costs no hashing work and is not counted as another failure.
+  const waitSeconds = refusedForSeconds(await ctx.loginFailures.read(email, address));
+  if (waitSeconds > 0) {
     ctx.metrics.logins.inc({ outcome: "locked" });
-    throw accountLocked(lockedFor);
+    throw loginRefused(waitSeconds);
   }
 
   const user = await ctx.users.findByEmail(email);
-  // An unknown email still pays for one scrypt run, so timing does not tell the two apart.
+  // An unknown email still pays for one hash verification, so timing does not tell the two apart.
   const ok = user
     ? await ctx.passwords.verify(password, user.passwordHash)
     : await ctx.passwords.verifyDummy(password);
   if (!user || !ok) {
     ctx.metrics.logins.inc({ outcome: "invalid" });
-    const failures = await recordFailedLogin(ctx, email);
-    ctx.logger.info({ userId: user?.id, clientIp: input.clientIp || undefined, failures }, "login failed");
+    const failures = await recordFailedLogin(ctx, email, address);
+    ctx.logger.info({ userId: user?.id, clientAddress: address, failures }, "login failed");
     throw AppError.unauthenticated(INVALID_CREDENTIALS);
   }
 
   const pair = await ctx.sql.begin(async (tx) => {
-    await ctx.loginFailures.clear(email, tx);
+    await ctx.loginFailures.clearPair(email, address, tx);
     return startSession(ctx, user, tx);
   });
   ctx.metrics.logins.inc({ outcome: "success" });
@@ -42,7 +48,7 @@ export async function login(
   return pair;
 }
 
-/** Rehashes with the current cost after a successful login; the login stands even if this fails. */
+/** Rehashes with the current parameters after a successful login; the login stands even if this fails. */
 async function upgradeHashIfStale(ctx: AuthContext, userId: string, stored: string, password: string) {
   if (!ctx.passwords.needsRehash(stored)) return;
   try {

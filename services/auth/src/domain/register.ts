@@ -14,7 +14,7 @@ export async function register(
 ): Promise<PublicUser> {
   const email = requireEmail(input.email);
   const password = requireNewPassword(input.password);
-  // Checked first so a duplicate costs no scrypt work; the unique index still decides races.
+  // Checked first so a duplicate costs no hashing work; the unique index still decides races.
   if (await ctx.users.findByEmail(email)) throw emailTaken();
   const passwordHash = await ctx.passwords.hash(password);
   const verificationToken = newSecretToken();

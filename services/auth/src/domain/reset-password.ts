@@ -15,7 +15,7 @@ export async function resetPassword(
   const password = requireNewPassword(input.password);
   if (!looksLikeSecretToken(token)) throw invalidOneTimeToken("reset");
   const hash = digestToken(token);
-  // Checked before hashing so junk tokens cost no scrypt work; `consume` below decides races.
+  // Checked before hashing so junk tokens cost no hashing work; `consume` below decides races.
   if (!(await ctx.oneTimeTokens.findUsable(hash, "reset_password"))) throw invalidOneTimeToken("reset");
   const passwordHash = await ctx.passwords.hash(password);
 
@@ -27,7 +27,7 @@ export async function resetPassword(
     await ctx.users.setPasswordHash(userId, passwordHash, tx);
     await ctx.oneTimeTokens.voidAllOfUser(userId, "reset_password", tx);
     const revoked = await ctx.refreshTokens.revokeAllOfUser(userId, "password_reset", tx);
-    await ctx.loginFailures.clear(user.email, tx);
+    await ctx.loginFailures.clearEmail(user.email, tx);
     return { userId, revoked };
   });
   if (!result) throw invalidOneTimeToken("reset");

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { AppError } from "@shop/platform";
-import type { FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import "@fastify/rate-limit";
 import { Type } from "typebox";
 import type { RouteDeps } from "./route-deps.js";
@@ -21,6 +21,29 @@ import { callOptions } from "./trace-context.js";
 
 const NoContent = Type.Null({ description: "no content" });
 const tags = ["auth"];
+const HOUR_MS = 3_600_000;
+
+/** The body's email, normalised and hashed, so rate-limit keys in Redis carry no addresses. */
+function emailKey(req: FastifyRequest): string {
+  const email = String((req.body as { email?: unknown } | undefined)?.email ?? "")
+    .trim()
+    .toLowerCase();
+  return createHash("sha256").update(email).digest("base64url").slice(0, 22);
+}
+
+type Limiter = ReturnType<FastifyInstance["createRateLimit"]>;
+
+/** A preHandler that answers 429 (with Retry-After and rate headers) once `limit` is exceeded. */
+function enforce(limit: Limiter, message: string) {
+  return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const result = await limit(req);
+    if (result.isAllowed) return;
+    reply.header("x-ratelimit-limit", result.max);
+    reply.header("x-ratelimit-remaining", result.remaining);
+    reply.header("x-ratelimit-reset", result.ttlInSeconds);
+    if (result.isExceeded) throw AppError.tooMany(message, Math.max(1, result.ttlInSeconds));
+  };
+}
 
 interface UserRecord {
   id: string;
@@ -54,26 +77,31 @@ export function authRoutes(deps: RouteDeps): FastifyPluginAsyncTypebox {
   const { auth: authClient } = deps.clients;
   return async (app) => {
     // Per email and IP, so one account cannot be guessed at fast and one IP cannot lock others out.
-    const loginLimit = app.createRateLimit({
-      max: deps.config.loginRateLimitMax,
-      timeWindow: 60_000,
-      keyGenerator: (req: FastifyRequest) => {
-        const email = String((req.body as { email?: unknown } | undefined)?.email ?? "")
-          .trim()
-          .toLowerCase();
-        return `login:${req.ip}:${createHash("sha256").update(email).digest("base64url").slice(0, 22)}`;
-      },
-    });
-    async function limitLogin(req: FastifyRequest, reply: FastifyReply): Promise<void> {
-      const limit = await loginLimit(req);
-      if (limit.isAllowed) return;
-      reply.header("x-ratelimit-limit", limit.max);
-      reply.header("x-ratelimit-remaining", limit.remaining);
-      reply.header("x-ratelimit-reset", limit.ttlInSeconds);
-      if (limit.isExceeded) {
-        throw AppError.tooMany("too many login attempts, try again later", Math.max(1, limit.ttlInSeconds));
-      }
-    }
+    const limitLogin = enforce(
+      app.createRateLimit({
+        max: deps.config.loginRateLimitMax,
+        timeWindow: 60_000,
+        keyGenerator: (req: FastifyRequest) => `login:${req.ip}:${emailKey(req)}`,
+      }),
+      "too many login attempts, try again later",
+    );
+    // Per email from anywhere (no one's inbox gets flooded) and per IP across emails.
+    const limitForgotPasswordByIp = enforce(
+      app.createRateLimit({
+        max: deps.config.forgotPasswordIpRateLimitMax,
+        timeWindow: HOUR_MS,
+        keyGenerator: (req: FastifyRequest) => `forgot-password:ip:${req.ip}`,
+      }),
+      "too many password reset requests, try again later",
+    );
+    const limitForgotPasswordByEmail = enforce(
+      app.createRateLimit({
+        max: deps.config.forgotPasswordEmailRateLimitMax,
+        timeWindow: HOUR_MS,
+        keyGenerator: (req: FastifyRequest) => `forgot-password:email:${emailKey(req)}`,
+      }),
+      "too many password reset requests, try again later",
+    );
 
     app.post(
       "/api/v1/auth/register",
@@ -177,9 +205,10 @@ export function authRoutes(deps: RouteDeps): FastifyPluginAsyncTypebox {
     app.post(
       "/api/v1/auth/forgot-password",
       {
+        preHandler: [limitForgotPasswordByIp, limitForgotPasswordByEmail],
         schema: {
           tags,
-          summary: "Send a password reset email (always 202)",
+          summary: "Send a password reset email (always 202; limited per email and per IP)",
           body: ForgotPasswordBody,
           response: { 202: NoContent, ...problemResponses(400, 429, 503) },
         },

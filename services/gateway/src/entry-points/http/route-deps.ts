@@ -16,6 +16,8 @@ export interface RouteDeps {
     Config,
     | "jwksCacheMs"
     | "loginRateLimitMax"
+    | "forgotPasswordEmailRateLimitMax"
+    | "forgotPasswordIpRateLimitMax"
     | "orderStreamPollMs"
     | "orderStreamHeartbeatMs"
     | "orderStreamMaxMs"
