@@ -27,6 +27,7 @@ export type AuthConfig = Pick<
   | "loginLockoutMaxSeconds"
   | "passwordResetTtlMinutes"
   | "emailVerificationTtlHours"
+  | "oneTimeTokenKey"
 >;
 
 /** Wires repositories, hashing and keys into the context every use case takes. No I/O. */
