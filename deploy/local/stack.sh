@@ -27,6 +27,18 @@ var_or() { local v="$1"; echo "${!v:-$2}"; }
 http_port() { var_or "$(upper "$1")_HTTP_PORT" "${HTTP_DEFAULT[$1]}"; }
 grpc_port() { var_or "$(upper "$1")_GRPC_PORT" "${GRPC_DEFAULT[$1]}"; }
 
+# The key auth seals one-time tokens with and notification opens them with: ONE_TIME_TOKEN_KEY
+# when set, else a development key generated once and kept (mode 600) under the ignored .run/.
+one_time_token_key() {
+  local file="$RUN_DIR/secrets/one-time-token.key"
+  if [[ -n "${ONE_TIME_TOKEN_KEY:-}" ]]; then echo "$ONE_TIME_TOKEN_KEY"; return; fi
+  if [[ ! -s "$file" ]]; then
+    mkdir -p "$RUN_DIR/secrets" && chmod 700 "$RUN_DIR/secrets"
+    (umask 077 && node -e 'process.stdout.write(require("node:crypto").randomBytes(32).toString("base64url"))' >"$file")
+  fi
+  cat "$file"
+}
+
 # The environment of one service, as NAME=value words for `env`.
 service_env() {
   local s="$1"
@@ -42,6 +54,7 @@ service_env() {
     echo "DATABASE_URL=$(var_or "$(upper "$s")_DATABASE_URL" "$PG_URL/shop_$s")"
   fi
   echo "AUTH_JWKS_URL=${AUTH_JWKS_URL:-http://127.0.0.1:$(http_port auth)/.well-known/jwks.json}"
+  if [[ "$s" == auth || "$s" == notification ]]; then echo "ONE_TIME_TOKEN_KEY=$(one_time_token_key)"; fi
 }
 
 alive() { [[ -f "$RUN_DIR/pids/$1.pid" ]] && kill -0 "$(cat "$RUN_DIR/pids/$1.pid")" 2>/dev/null; }

@@ -109,8 +109,11 @@ export const payloadSchemas = {
       userId: UserId,
       email: Type.String({ minLength: 3, maxLength: 320 }),
       role: Type.Union([Type.Literal("customer"), Type.Literal("admin")]),
-      /** One-time token for the verification link; absent for accounts created already verified. */
-      verificationToken: Type.Optional(Type.String({ minLength: 16, maxLength: 200 })),
+      /**
+       * The verification link's one-time token, sealed for the notification service (compact JWE,
+       * see @shop/identity's one-time-token-seal); absent for accounts created already verified.
+       */
+      tokenJwe: Type.Optional(Type.String({ minLength: 16, maxLength: 2000 })),
     },
     closed,
   ),
@@ -118,7 +121,8 @@ export const payloadSchemas = {
     {
       userId: UserId,
       email: Type.String({ minLength: 3, maxLength: 320 }),
-      resetToken: Type.String({ minLength: 16, maxLength: 200 }),
+      /** The reset link's one-time token, sealed for the notification service (compact JWE). */
+      tokenJwe: Type.String({ minLength: 16, maxLength: 2000 }),
       expiresAt: Type.String({ format: "date-time" }),
     },
     closed,

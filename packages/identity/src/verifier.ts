@@ -6,6 +6,10 @@ export const TOKEN_ISSUER = "shop-saga/auth";
 export const TOKEN_AUDIENCE = "shop-saga";
 /** The only algorithms accepted: asymmetric, pinned; `none` and HMAC never verify. */
 export const TOKEN_ALGORITHMS = ["EdDSA", "ES256"];
+/** The longest access token accepted (`exp - iat`), seconds: auth issues at most 15 minutes. */
+export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 900;
+/** How far in the future `iat` may lie (clock skew between hosts), seconds. */
+const MAX_CLOCK_SKEW_SECONDS = 60;
 
 export type Role = "customer" | "admin";
 
@@ -23,6 +27,11 @@ export interface VerifierOptions {
   keys?: JWTVerifyGetKey;
   issuer?: string;
   audience?: string;
+  /**
+   * Longest lifetime (`exp - iat`) a token may claim, seconds; default 900. Tokens without `exp` or
+   * `iat`, or issued in the future, are refused too: a leaked key must not mint year-long tokens.
+   */
+  maxLifetimeSeconds?: number;
   /**
    * How long a verified token is remembered, so that the same bearer token presented again (every
    * request of a session, and each hop of one request) skips the signature check. An entry never
@@ -54,6 +63,7 @@ export function createTokenVerifier(opts: VerifierOptions) {
   if (!keys) throw new Error("createTokenVerifier needs jwksUrl or keys");
   const issuer = opts.issuer ?? TOKEN_ISSUER;
   const audience = opts.audience ?? TOKEN_AUDIENCE;
+  const maxLifetimeSeconds = opts.maxLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
   const cacheMaxAgeMs = opts.cacheMaxAgeMs ?? (opts.keys ? 0 : 60_000);
   const cacheMaxEntries = opts.cacheMaxEntries ?? 10_000;
   const verified = new Map<string, Verified>();
@@ -76,11 +86,17 @@ export function createTokenVerifier(opts: VerifierOptions) {
     const known = remembered(token);
     if (known) return known;
     try {
-      const { payload } = await jwtVerify(token, keys!, { issuer, audience, algorithms: TOKEN_ALGORITHMS });
+      const { payload } = await jwtVerify(token, keys!, {
+        issuer,
+        audience,
+        algorithms: TOKEN_ALGORITHMS,
+        requiredClaims: ["exp", "iat"],
+      });
       const role = payload.role;
       if (typeof payload.sub !== "string" || (role !== "customer" && role !== "admin")) {
         throw new Error("token lacks sub or role");
       }
+      checkLifetime(payload.iat!, payload.exp!, maxLifetimeSeconds);
       const identity: Identity = { userId: payload.sub, role, token };
       remember(identity, payload.exp);
       return identity;
@@ -104,6 +120,11 @@ export function createTokenVerifier(opts: VerifierOptions) {
       return verifyToken(match[1]!);
     },
   };
+}
+
+function checkLifetime(iat: number, exp: number, maxLifetimeSeconds: number): void {
+  if (exp - iat > maxLifetimeSeconds) throw new Error("token lifetime exceeds the maximum");
+  if (iat > Date.now() / 1000 + MAX_CLOCK_SKEW_SECONDS) throw new Error("token issued in the future");
 }
 
 export type TokenVerifier = ReturnType<typeof createTokenVerifier>;

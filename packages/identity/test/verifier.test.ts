@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { AppError } from "@shop/platform";
-import { generateKeyPair, SignJWT, UnsecuredJWT } from "jose";
+import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, UnsecuredJWT } from "jose";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createTestIssuer } from "../src/test-issuer.js";
 import { createTokenVerifier, requireAdmin, type VerifierOptions } from "../src/verifier.js";
@@ -64,6 +64,59 @@ describe("token verifier", async () => {
   it("when a customer is asked to be admin, then 403", async () => {
     const id = await verifier.verify(await issuer.bearer("u2"));
     expect(() => requireAdmin(id)).toThrow(expect.objectContaining({ kind: "PERMISSION_DENIED" }));
+  });
+});
+
+describe("token verifier: lifetime bounds", async () => {
+  // A key the verifier trusts, so that only the claims decide.
+  const { privateKey, publicKey } = await generateKeyPair("EdDSA", { crv: "Ed25519" });
+  const kid = randomUUID();
+  const keys = createLocalJWKSet({ keys: [{ ...(await exportJWK(publicKey)), kid, alg: "EdDSA" }] });
+  const verifier = createTokenVerifier({ keys });
+  const now = () => Math.floor(Date.now() / 1000);
+
+  function sign(claims: { iat?: number; exp?: number }): Promise<string> {
+    const jwt = new SignJWT({ role: "admin" })
+      .setProtectedHeader({ alg: "EdDSA", kid, typ: "JWT" })
+      .setSubject("u-life")
+      .setIssuer("shop-saga/auth")
+      .setAudience("shop-saga");
+    if (claims.iat !== undefined) jwt.setIssuedAt(claims.iat);
+    if (claims.exp !== undefined) jwt.setExpirationTime(claims.exp);
+    return jwt.sign(privateKey);
+  }
+
+  it("when a validly signed token lives 15 minutes, then it is accepted", async () => {
+    const token = await sign({ iat: now(), exp: now() + 900 });
+    await expect(verifier.verifyToken(token)).resolves.toMatchObject({ userId: "u-life", role: "admin" });
+  });
+
+  it("when a validly signed token lives a year, then it is rejected", async () => {
+    const token = await sign({ iat: now(), exp: now() + 365 * 24 * 3600 });
+    await expect(verifier.verifyToken(token)).rejects.toMatchObject({ kind: "UNAUTHENTICATED" });
+  });
+
+  it("when a validly signed token has no exp, then it is rejected", async () => {
+    const token = await sign({ iat: now() });
+    await expect(verifier.verifyToken(token)).rejects.toMatchObject({ kind: "UNAUTHENTICATED" });
+  });
+
+  it("when a validly signed token has no iat, then it is rejected", async () => {
+    const token = await sign({ exp: now() + 300 });
+    await expect(verifier.verifyToken(token)).rejects.toMatchObject({ kind: "UNAUTHENTICATED" });
+  });
+
+  it("when a token is issued far in the future to stretch its use, then it is rejected", async () => {
+    const later = now() + 365 * 24 * 3600;
+    const token = await sign({ iat: later, exp: later + 900 });
+    await expect(verifier.verifyToken(token)).rejects.toMatchObject({ kind: "UNAUTHENTICATED" });
+  });
+
+  it("when the maximum is configured lower, then a longer token is rejected", async () => {
+    const strict = createTokenVerifier({ keys, maxLifetimeSeconds: 300 });
+    const token = await sign({ iat: now(), exp: now() + 600 });
+    await expect(strict.verifyToken(token)).rejects.toMatchObject({ kind: "UNAUTHENTICATED" });
+    await expect(verifier.verifyToken(token)).resolves.toMatchObject({ userId: "u-life" });
   });
 });
 

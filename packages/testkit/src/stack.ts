@@ -121,6 +121,7 @@ async function waitReady(
  */
 export async function startStack(opts: StackOptions = {}) {
   const runId = randomBytes(3).toString("hex");
+  const oneTimeTokenKey = randomBytes(32).toString("base64url");
   const topicPrefix = uniqueTopicPrefix();
   const logDir = `${REPO_ROOT}.run/logs/e2e-${runId}`;
   mkdirSync(logDir, { recursive: true });
@@ -172,6 +173,8 @@ export async function startStack(opts: StackOptions = {}) {
       GATEWAY_PORT: String(p.http),
       GRPC_PORT: String(p.grpc),
       ...(db ? { DATABASE_URL: opts.databaseUrl?.(db.url) ?? db.url } : {}),
+      // Auth seals one-time tokens with it and notification opens them; no other service holds it.
+      ...(name === "auth" || name === "notification" ? { ONE_TIME_TOKEN_KEY: oneTimeTokenKey } : {}),
       ...opts.serviceEnv?.[name],
     };
     const service: RunningService = {

@@ -31,6 +31,7 @@ export type AuthConfig = Pick<
   | "loginLockoutMaxSeconds"
   | "passwordResetTtlMinutes"
   | "emailVerificationTtlHours"
+  | "oneTimeTokenKey"
 >;
 
 /** Wires repositories, hashing and keys into the context every use case takes. No I/O. */

@@ -1,3 +1,4 @@
+import { oneTimeTokenKeySetting } from "@shop/identity";
 import { relaySettings } from "@shop/outbox";
 import {
   ConfigError,
@@ -122,6 +123,14 @@ export const configSpec = {
     168,
     1,
     24 * 90,
+  ),
+  oneTimeTokenKey: oneTimeTokenKeySetting(),
+  outboxPublishedRetentionSeconds: int(
+    "OUTBOX_PUBLISHED_RETENTION_SECONDS",
+    "how long published outbox rows are kept before deletion (they carry sealed one-time tokens)",
+    300,
+    0,
+    7 * 24 * 3600,
   ),
   purgeIntervalMinutes: int(
     "PURGE_INTERVAL_MINUTES",

@@ -1,4 +1,5 @@
 import { topicName } from "@shop/events";
+import { decodeOneTimeTokenKey } from "@shop/identity";
 import { createKafka, ensureTopics } from "@shop/kafka";
 import { createOutbox, createOutboxRelay, RELAY_POOL, relayOptions } from "@shop/outbox";
 import { openDatabase, runMain, startRuntime } from "@shop/platform";
@@ -9,6 +10,8 @@ import { startPurgeTimer } from "./entry-points/purge-timer.js";
 
 runMain(async () => {
   const config = loadAuthConfig(process.env);
+  // Checked here, not in loadAuthConfig: the key-rotation tool loads the same config without it.
+  decodeOneTimeTokenKey(config.oneTimeTokenKey);
   const { logger, metrics, life } = startRuntime(config);
 
   const sql = openDatabase(life, config);
@@ -35,7 +38,16 @@ runMain(async () => {
   await ensureTopics(kafka, [{ topic: topicName("users", config.kafkaTopicPrefix) }]).catch((err: unknown) =>
     logger.warn({ err }, "could not ensure the users topic; the relay keeps retrying"),
   );
-  const relay = createOutboxRelay({ sql: relaySql, kafka, logger, metrics, ...relayOptions(config) });
+  const relay = createOutboxRelay({
+    sql: relaySql,
+    kafka,
+    logger,
+    metrics,
+    ...relayOptions(config),
+    // Published rows still hold sealed one-time tokens: keep them minutes, not the default days.
+    retentionMs: config.outboxPublishedRetentionSeconds * 1000,
+    cleanupIntervalMs: Math.min(60_000, Math.max(1_000, config.outboxPublishedRetentionSeconds * 1000)),
+  });
   await relay.start();
   life.add("outbox-relay", relay, (r) => r.stop());
 

@@ -2,7 +2,7 @@ import { uid } from "@shop/testkit";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { forgotPassword } from "../src/domain/forgot-password.js";
-import { type AuthService, failure, startAuthService } from "./harness.js";
+import { type AuthService, failure, openSealedToken, startAuthService } from "./harness.js";
 
 let svc: AuthService;
 beforeAll(async () => {
@@ -13,8 +13,8 @@ afterAll(() => svc.stop());
 /** The token the notification service would mail, read from the committed outbox event. */
 async function mailedToken(userId: string, type: "UserRegistered" | "PasswordResetRequested") {
   const rows = (await svc.outboxOf(userId)).filter((r) => r.eventType === type);
-  const payload = rows.at(-1)?.payload.payload;
-  return (payload?.verificationToken ?? payload?.resetToken) as string;
+  const payload = rows.at(-1)!.payload.payload;
+  return openSealedToken(payload, type === "UserRegistered" ? "verify_email" : "reset_password");
 }
 
 describe("email verification", () => {
@@ -50,18 +50,22 @@ describe("email verification", () => {
 });
 
 describe("forgot password", () => {
-  it("when the account exists, then it succeeds and PasswordResetRequested carries a token expiring within 1 hour", async () => {
+  it("when the account exists, then it succeeds and PasswordResetRequested carries a sealed token expiring within 1 hour", async () => {
     const { email, user } = await svc.newUser();
     await svc.client.ForgotPassword({ email: email.toUpperCase() });
     const [event] = (await svc.outboxOf(user.id)).filter((r) => r.eventType === "PasswordResetRequested");
     const payload = event!.payload.payload as {
       userId: string;
       email: string;
-      resetToken: string;
+      tokenJwe: string;
       expiresAt: string;
     };
     expect(payload).toMatchObject({ userId: user.id, email });
-    expect(payload.resetToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(Object.keys(payload).sort()).toEqual(["email", "expiresAt", "tokenJwe", "userId"]);
+    const token = await openSealedToken(payload, "reset_password");
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // Only ciphertext rests in the outbox: the token appears nowhere in the stored event.
+    expect(JSON.stringify(event!.payload)).not.toContain(token);
     const minutes = (Date.parse(payload.expiresAt) - Date.now()) / 60_000;
     expect(minutes).toBeGreaterThan(58);
     expect(minutes).toBeLessThanOrEqual(60);

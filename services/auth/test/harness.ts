@@ -1,4 +1,6 @@
+import { randomBytes } from "node:crypto";
 import { createGrpcClient, protos } from "@shop/grpc";
+import { createOneTimeTokenSeal, type OneTimeTokenPurpose } from "@shop/identity";
 import { createOutbox } from "@shop/outbox";
 import {
   createLogger,
@@ -16,7 +18,24 @@ import type { AuthContext } from "../src/domain/context.js";
 export const logger: Logger = createLogger({ service: "auth-test", level: "silent" });
 
 /** A cheap argon2id cost keeps the suite fast; the password tests check the production default. */
-export const TEST_ENV = { PASSWORD_HASH_MEMORY_KIB: "1024", PASSWORD_HASH_PASSES: "1" };
+export const TEST_ENV = {
+  PASSWORD_HASH_MEMORY_KIB: "1024",
+  PASSWORD_HASH_PASSES: "1",
+  // A fresh key per run, as the notification service would hold it.
+  ONE_TIME_TOKEN_KEY: randomBytes(32).toString("base64url"),
+};
+
+/** Opens a sealed one-time token from an event payload as the notification service does. */
+export function openSealedToken(
+  payload: Record<string, unknown>,
+  purpose: OneTimeTokenPurpose,
+): Promise<string> {
+  return createOneTimeTokenSeal(TEST_ENV.ONE_TIME_TOKEN_KEY).open(payload.tokenJwe as string, {
+    purpose,
+    userId: payload.userId as string,
+    email: payload.email as string,
+  });
+}
 
 /** The auth context for a test database, built from environment-style settings like main.ts does. */
 export function authContextFor(

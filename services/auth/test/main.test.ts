@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { topicName } from "@shop/events";
@@ -39,6 +40,7 @@ beforeAll(async () => {
       KAFKA_TOPIC_PREFIX: prefix,
       PASSWORD_HASH_MEMORY_KIB: "1024",
       PASSWORD_HASH_PASSES: "1",
+      ONE_TIME_TOKEN_KEY: randomBytes(32).toString("base64url"),
       ADMIN_EMAIL: adminEmail,
       ADMIN_PASSWORD: "root password",
     },

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { uid } from "@shop/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { register } from "../src/domain/register.js";
-import { type AuthService, failure, startAuthService } from "./harness.js";
+import { type AuthService, failure, openSealedToken, startAuthService } from "./harness.js";
 
 let svc: AuthService;
 beforeAll(async () => {
@@ -36,7 +36,7 @@ describe("register", () => {
     expect(row!.passwordHash).not.toContain(password);
   });
 
-  it("when a user registers, then one UserRegistered outbox row commits carrying a verification token", async () => {
+  it("when a user registers, then one UserRegistered outbox row commits carrying a sealed verification token", async () => {
     const { user, email } = await svc.newUser();
     const rows = await svc.outboxOf(user.id);
     expect(rows).toHaveLength(1);
@@ -44,11 +44,15 @@ describe("register", () => {
     expect(rows[0]!.topic).toMatch(/shop\.users\.v1$/);
     const payload = rows[0]!.payload.payload;
     expect(payload).toMatchObject({ userId: user.id, email, role: "customer" });
-    expect(payload.verificationToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(Object.keys(payload).sort()).toEqual(["email", "role", "tokenJwe", "userId"]);
+    const token = await openSealedToken(payload, "verify_email");
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // Only ciphertext rests in the outbox: the token appears nowhere in the stored event.
+    expect(JSON.stringify(rows[0]!.payload)).not.toContain(token);
     // The database keeps only the token's digest.
     const [stored] = await svc.sql<{ n: number }[]>`
       select count(*)::int as n from one_time_tokens
-      where token_hash = ${sha256(payload.verificationToken as string)} and purpose = 'verify_email'
+      where token_hash = ${sha256(token)} and purpose = 'verify_email'
     `;
     expect(stored!.n).toBe(1);
   });

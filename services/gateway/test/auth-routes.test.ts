@@ -140,6 +140,18 @@ describe("auth routes", () => {
     expect(out.statusCode).toBe(204);
   });
 
+  it("when a response carries tokens (login, refresh), then no cache may store it", async () => {
+    const email = `nostore-${uid()}@example.com`;
+    await post("/api/v1/auth/register", { email, password: "correct horse" });
+    const login = await post("/api/v1/auth/login", { email, password: "correct horse" });
+    const refresh = await post("/api/v1/auth/refresh", { refreshToken: login.json().refreshToken });
+    for (const res of [login, refresh]) {
+      expect(res.statusCode).toBe(200);
+      expect(res.headers["cache-control"]).toBe("no-store");
+      expect(res.headers.pragma).toBe("no-cache");
+    }
+  });
+
   it("when email verification and password reset are used, then the statuses follow the contract", async () => {
     expect((await post("/api/v1/auth/verify-email", { token: "good" })).statusCode).toBe(204);
     expect((await post("/api/v1/auth/verify-email", { token: "bad" })).statusCode).toBe(400);

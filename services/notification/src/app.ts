@@ -1,6 +1,6 @@
 import { createEventConsumer, type EventConsumer } from "@shop/consumer";
 import { createGrpcServer, type GrpcServer, protos } from "@shop/grpc";
-import type { TokenVerifier } from "@shop/identity";
+import { createOneTimeTokenSeal, type OneTimeTokenSeal, type TokenVerifier } from "@shop/identity";
 import type { Kafka } from "@shop/kafka";
 import { createHttpApp, type Logger, pingDb, type Registry, type Sql } from "@shop/platform";
 import type { Config } from "./config.js";
@@ -51,6 +51,8 @@ export interface ServiceDeps extends AppDeps {
   transports: Transports;
   dispatch: DispatchSettings;
   publicBaseUrl: string;
+  /** Opens the one-time tokens that auth seals into its events (ONE_TIME_TOKEN_KEY). */
+  oneTimeTokens: OneTimeTokenSeal;
   templates?: Templates;
 }
 
@@ -58,10 +60,11 @@ export interface ServiceDeps extends AppDeps {
 export function settingsFromConfig(
   config: Config,
   logger: Logger,
-): Pick<ServiceDeps, "transports" | "dispatch" | "publicBaseUrl"> {
+): Pick<ServiceDeps, "transports" | "dispatch" | "publicBaseUrl" | "oneTimeTokens"> {
   return {
     transports: createTransports(config, logger),
     publicBaseUrl: config.publicBaseUrl,
+    oneTimeTokens: createOneTimeTokenSeal(config.oneTimeTokenKey),
     dispatch: {
       batchSize: config.dispatchBatchSize,
       maxAttempts: config.maxAttempts,
@@ -114,6 +117,7 @@ export function buildNotificationService(deps: ServiceDeps): NotificationService
     logger: deps.logger,
     metrics,
     settings: deps.dispatch,
+    oneTimeTokens: deps.oneTimeTokens,
   });
 
   return {

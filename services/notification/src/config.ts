@@ -1,3 +1,4 @@
+import { oneTimeTokenKeySetting } from "@shop/identity";
 import {
   accessTokenSettings,
   bool,
@@ -25,6 +26,7 @@ export const configSpec = {
     ["http:", "https:"],
     "http://localhost:8080",
   ),
+  oneTimeTokenKey: oneTimeTokenKeySetting(),
 
   emailTransport: oneOf(
     "EMAIL_TRANSPORT",

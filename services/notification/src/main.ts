@@ -1,4 +1,4 @@
-import { createTokenVerifier } from "@shop/identity";
+import { createTokenVerifier, decodeOneTimeTokenKey } from "@shop/identity";
 import { createKafka } from "@shop/kafka";
 import { loadConfig, openDatabase, runMain, startRuntime } from "@shop/platform";
 import { buildEventConsumer, buildHttpApp, buildNotificationService, settingsFromConfig } from "./app.js";
@@ -6,6 +6,8 @@ import { configSpec } from "./config.js";
 
 runMain(async () => {
   const config = loadConfig(configSpec, process.env);
+  // Before anything starts: a missing or bad key stops the process naming the variable.
+  decodeOneTimeTokenKey(config.oneTimeTokenKey);
   const { logger, metrics, life } = startRuntime(config);
 
   const settings = settingsFromConfig(config, logger);

@@ -1,4 +1,7 @@
+import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { createEvent } from "@shop/events";
 import { createTestIssuer, createTokenVerifier } from "@shop/identity";
 import {
@@ -14,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildHttpApp, buildNotificationService, settingsFromConfig } from "../src/app.js";
 import { configSpec } from "../src/config.js";
 import { createTransports } from "../src/transports/create-transports.js";
-import { testDispatch } from "./support/service.js";
+import { ONE_TIME_TOKEN_KEY, oneTimeTokens, sealedToken, testDispatch } from "./support/service.js";
 import { startSmtpPeer } from "./support/smtp-peer.js";
 import { startTelegramPeer } from "./support/telegram-peer.js";
 
@@ -118,14 +121,15 @@ describe("notification service", () => {
       verifier: createTokenVerifier({ keys: issuer.keys }),
       transports,
       publicBaseUrl: "http://localhost:8080",
+      oneTimeTokens,
       dispatch: testDispatch,
     });
     const userId = `u-${uid()}`;
     const email = `${userId}@example.test`;
-    const token = `vt-${uid()}${uid()}`;
+    const { token, tokenJwe } = await sealedToken("verify_email", userId, email);
     await sql.begin((tx) =>
       service.eventHandlers.UserRegistered(
-        createEvent("UserRegistered", userId, { userId, email, role: "customer", verificationToken: token }),
+        createEvent("UserRegistered", userId, { userId, email, role: "customer", tokenJwe }),
         tx,
       ),
     );
@@ -148,8 +152,10 @@ describe("notification service", () => {
       ["email", "SENT"],
       ["telegram", "SENT"],
     ]);
+    // The log is read by many: it shows the link redacted, never the token.
     const verification = lines.find((l) => l.to === email && l.subject === "Confirm your email address");
-    expect(verification?.body).toContain(`http://localhost:8080/verify-email?token=${token}`);
+    expect(verification?.body).toContain("http://localhost:8080/verify-email?token=[redacted]");
+    expect(JSON.stringify(lines)).not.toContain(token);
     expect(lines.find((l) => l.channel === "telegram" && l.to === "4242")?.body).toContain(
       `Order #${orderId}`,
     );
@@ -165,6 +171,7 @@ describe("notification service", () => {
       TELEGRAM_API_BASE_URL: telegram.baseUrl,
       TELEGRAM_BOT_TOKEN: "42:env-token",
       NOTIFY_RETRY_BASE_MS: "20",
+      ONE_TIME_TOKEN_KEY,
     });
     const issuer = await createTestIssuer();
     const service = buildNotificationService({
@@ -205,6 +212,19 @@ describe("notification service", () => {
       await service.dispatcher.stop();
       await smtp.close();
       await telegram.close();
+    }
+  });
+
+  it("when ONE_TIME_TOKEN_KEY is missing or malformed, then the service exits 1 naming the variable, not the value", async () => {
+    const run = promisify(execFile);
+    for (const value of [undefined, "not-a-32-byte-key"]) {
+      const result = await run("node", ["dist/main.js"], {
+        cwd: fileURLToPath(new URL("..", import.meta.url)),
+        env: { PATH: process.env.PATH, ...(value ? { ONE_TIME_TOKEN_KEY: value } : {}) },
+      }).catch((err: { code: number; stdout: string; stderr: string }) => err);
+      expect(result).toMatchObject({ code: 1, stdout: "" });
+      expect(result.stderr).toMatch(/^invalid configuration: ONE_TIME_TOKEN_KEY must be 32 random bytes/);
+      if (value) expect(result.stderr).not.toContain(value);
     }
   });
 });

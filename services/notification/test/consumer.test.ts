@@ -14,7 +14,12 @@ import {
 } from "@shop/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildEventConsumer } from "../src/app.js";
-import { PUBLIC_BASE_URL, type RunningService, startNotificationService } from "./support/service.js";
+import {
+  PUBLIC_BASE_URL,
+  type RunningService,
+  sealedToken,
+  startNotificationService,
+} from "./support/service.js";
 import { type SmtpPeer, startSmtpPeer } from "./support/smtp-peer.js";
 
 const logger = createLogger({ service: "notification-test", level: "silent" });
@@ -61,12 +66,12 @@ afterAll(async () => {
 /** Publishes the event as the services' outbox relays do: to its topic, keyed by aggregate. */
 const publish = (event: AnyEvent) => publishEvents(producer, prefix, event);
 
-function registered(userId: string, email: string, verificationToken?: string) {
+function registered(userId: string, email: string, tokenJwe?: string) {
   return createEvent("UserRegistered", userId, {
     userId,
     email,
     role: "customer",
-    ...(verificationToken ? { verificationToken } : {}),
+    ...(tokenJwe ? { tokenJwe } : {}),
   });
 }
 
@@ -85,8 +90,8 @@ describe("events from Kafka", () => {
   it("when UserRegistered is published, then the verification email is sent from the consumer group", async () => {
     const userId = `u-${uid()}`;
     const email = `${userId}@example.test`;
-    const token = `vt-${uid()}${uid()}`;
-    await publish(registered(userId, email, token));
+    const { token, tokenJwe } = await sealedToken("verify_email", userId, email);
+    await publish(registered(userId, email, tokenJwe));
 
     const [mail] = await eventually(() => (smtp.to(email).length ? smtp.to(email) : undefined));
     expect(mail!.subject).toBe("Confirm your email address");

@@ -4,7 +4,12 @@ import type { TransactionSql } from "@shop/platform";
 import { createTestDatabase, eventually, type TestDatabase, uid } from "@shop/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Notification } from "../src/data-access/notification-repository.js";
-import { PUBLIC_BASE_URL, type RunningService, startNotificationService } from "./support/service.js";
+import {
+  PUBLIC_BASE_URL,
+  type RunningService,
+  sealedToken,
+  startNotificationService,
+} from "./support/service.js";
 import { type SmtpPeer, startSmtpPeer } from "./support/smtp-peer.js";
 import { startTelegramPeer, type TelegramPeer } from "./support/telegram-peer.js";
 
@@ -80,6 +85,20 @@ async function counter(name: string, labels: Record<string, string>): Promise<nu
   return series?.value ?? 0;
 }
 
+/** Every row of every table of the service's database, as text. */
+async function wholeDatabase(): Promise<string> {
+  const tables = await app.sql<{ name: string }[]>`
+    select quote_ident(table_name) as name from information_schema.tables
+    where table_schema = 'public' and table_type = 'BASE TABLE'
+  `;
+  let text = "";
+  for (const { name } of tables) {
+    const rows = await app.sql.unsafe(`select t::text as row from ${name} t`);
+    text += rows.map((r) => r.row).join("\n");
+  }
+  return text;
+}
+
 function rowsOf(eventId: string): Promise<Notification[]> {
   return app.service.notifications.findByEvent(eventId);
 }
@@ -93,16 +112,11 @@ function settled(eventId: string, count: number): Promise<Notification[]> {
 }
 
 describe("delivery", () => {
-  it("when a user registers, then the verification email with the token link reaches the SMTP server", async () => {
+  it("when a user registers, then the verification email with the token link reaches the SMTP server and only a redacted copy is kept", async () => {
     const userId = `u-${uid()}`;
     const email = `${userId}@example.test`;
-    const token = `vt-${uid()}${uid()}`;
-    const event = createEvent("UserRegistered", userId, {
-      userId,
-      email,
-      role: "customer",
-      verificationToken: token,
-    });
+    const { token, tokenJwe } = await sealedToken("verify_email", userId, email);
+    const event = createEvent("UserRegistered", userId, { userId, email, role: "customer", tokenJwe });
     await deliver(event);
 
     const [mail] = await eventually(() => (smtp.to(email).length ? smtp.to(email) : undefined));
@@ -110,6 +124,8 @@ describe("delivery", () => {
     expect(mail!.from).toBe("no-reply@shop.test");
     expect(mail!.content).toContain(`${PUBLIC_BASE_URL}/verify-email?token=${token}`);
     expect(mail!.content).toContain(`href="${PUBLIC_BASE_URL}/verify-email?token=${token}"`);
+    expect(mail!.content).toContain(`confirm it with this code: ${token}`);
+    expect(mail!.content).not.toContain("[redacted]");
 
     const [row] = await settled(event.eventId, 1);
     expect(row).toMatchObject({
@@ -118,9 +134,13 @@ describe("delivery", () => {
       channel: "email",
       status: "SENT",
       orderId: null,
+      sealedToken: null,
     });
     expect(row!.attempts).toBe(1);
     expect(row!.sentAt).toBeInstanceOf(Date);
+    expect(row!.body).toContain(`${PUBLIC_BASE_URL}/verify-email?token=[redacted]`);
+    expect(row!.bodyHtml).toContain(`href="${PUBLIC_BASE_URL}/verify-email?token=[redacted]"`);
+    expect(await wholeDatabase()).not.toContain(token);
   });
 
   it("when an account is created already verified, then no email is sent but its address is kept", async () => {
@@ -133,13 +153,13 @@ describe("delivery", () => {
     expect(smtp.to(email).map((m) => m.subject)).toEqual([`Order #${event.payload.orderId} is paid`]);
   });
 
-  it("when a password reset is requested, then the reset email with its link is sent", async () => {
+  it("when a password reset is requested, then the reset email with its link is sent and only a redacted copy is kept", async () => {
     const { userId, email } = await registerUser();
-    const token = `rt-${uid()}${uid()}`;
+    const { token, tokenJwe } = await sealedToken("reset_password", userId, email);
     const event = createEvent("PasswordResetRequested", userId, {
       userId,
       email,
-      resetToken: token,
+      tokenJwe,
       expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
     });
     await deliver(event);
@@ -147,7 +167,43 @@ describe("delivery", () => {
     expect(mail!.subject).toBe("Reset your password");
     expect(mail!.content).toContain(`${PUBLIC_BASE_URL}/reset-password?token=${token}`);
     const [row] = await settled(event.eventId, 1);
-    expect(row).toMatchObject({ type: "PASSWORD_RESET", status: "SENT" });
+    expect(row).toMatchObject({ type: "PASSWORD_RESET", status: "SENT", sealedToken: null });
+    expect(row!.body).toContain(`${PUBLIC_BASE_URL}/reset-password?token=[redacted]`);
+    expect(await wholeDatabase()).not.toContain(token);
+  });
+
+  it("when a sealed reset token is replayed in an event naming another address, then nothing is sent and the row fails", async () => {
+    const { userId, email } = await registerUser();
+    const { token, tokenJwe } = await sealedToken("reset_password", userId, email);
+    const attacker = `mallory-${uid()}@example.test`;
+    const event = createEvent("PasswordResetRequested", userId, {
+      userId,
+      email: attacker,
+      tokenJwe,
+      expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+    });
+    await deliver(event);
+    const [row] = await settled(event.eventId, 1);
+    expect(row).toMatchObject({ status: "FAILED", attempts: 1, sealedToken: null });
+    expect(row!.lastError).toContain("does not open");
+    expect(smtp.to(attacker)).toHaveLength(0);
+    expect(await wholeDatabase()).not.toContain(token);
+  });
+
+  it("when a sealed token has expired before it could be sent, then the email fails instead of carrying a dead link", async () => {
+    const { userId, email } = await registerUser();
+    const expiresAt = new Date(Date.now() - 1_000);
+    const { tokenJwe } = await sealedToken("reset_password", userId, email, expiresAt);
+    const event = createEvent("PasswordResetRequested", userId, {
+      userId,
+      email,
+      tokenJwe,
+      expiresAt: expiresAt.toISOString(),
+    });
+    await deliver(event);
+    const [row] = await settled(event.eventId, 1);
+    expect(row).toMatchObject({ status: "FAILED", sealedToken: null });
+    expect(smtp.to(email).filter((m) => m.subject === "Reset your password")).toHaveLength(0);
   });
 
   it("when an order is paid for a user with a linked chat, then an email and a Telegram message go out", async () => {

@@ -22,6 +22,8 @@ export interface AuthSettings {
   loginLockoutMaxSeconds: number;
   passwordResetTtlMinutes: number;
   emailVerificationTtlHours: number;
+  /** Seals one-time tokens for the notification service (ONE_TIME_TOKEN_KEY). */
+  oneTimeTokenKey: string;
 }
 
 /** Writes events inside the caller's transaction (the transactional outbox). */

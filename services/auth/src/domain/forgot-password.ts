@@ -1,4 +1,5 @@
 import { createEvent } from "@shop/events";
+import { createOneTimeTokenSeal } from "@shop/identity";
 import type { AuthContext } from "./context.js";
 import { digestToken, newSecretToken } from "./secret-tokens.js";
 import { requireEmail } from "./validation.js";
@@ -34,7 +35,13 @@ export async function forgotPassword(ctx: AuthContext, input: { email: string })
       createEvent("PasswordResetRequested", user.id, {
         userId: user.id,
         email: user.email,
-        resetToken,
+        tokenJwe: await createOneTimeTokenSeal(ctx.settings.oneTimeTokenKey).seal({
+          token: resetToken,
+          purpose: "reset_password",
+          userId: user.id,
+          email: user.email,
+          expiresAt,
+        }),
         expiresAt: expiresAt.toISOString(),
       }),
     );

@@ -1,4 +1,5 @@
 import { createEvent } from "@shop/events";
+import { createOneTimeTokenSeal } from "@shop/identity";
 import { AppError } from "@shop/platform";
 import { type AuthContext, type PublicUser, toPublicUser } from "./context.js";
 import { digestToken, newSecretToken } from "./secret-tokens.js";
@@ -22,7 +23,7 @@ export async function register(
   const user = await ctx.sql.begin(async (tx) => {
     const user = await ctx.users.insert({ email, passwordHash, role: "customer", emailVerified: false }, tx);
     if (!user) throw emailTaken();
-    await ctx.oneTimeTokens.insert(
+    const expiresAt = await ctx.oneTimeTokens.insert(
       {
         hash: digestToken(verificationToken),
         userId: user.id,
@@ -37,7 +38,13 @@ export async function register(
         userId: user.id,
         email: user.email,
         role: user.role,
-        verificationToken,
+        tokenJwe: await createOneTimeTokenSeal(ctx.settings.oneTimeTokenKey).seal({
+          token: verificationToken,
+          purpose: "verify_email",
+          userId: user.id,
+          email: user.email,
+          expiresAt,
+        }),
       }),
     );
     return user;

@@ -1,5 +1,6 @@
 import { type Stack, startStack } from "@shop/testkit";
 import type { TestProject } from "vitest/node";
+import { startMailSink } from "./mail-sink.js";
 import { startOtlpReceiver } from "./otlp-receiver.js";
 
 declare module "vitest" {
@@ -10,6 +11,8 @@ declare module "vitest" {
     topicPrefix: string;
     servicePorts: Record<string, number>;
     otlpUrl: string;
+    /** Where the mail sink keeps the emails the notification service sent (see mailTo). */
+    mailDir: string;
   }
 }
 
@@ -18,7 +21,11 @@ let stack: Stack | undefined;
 export default async function setup(project: TestProject) {
   const otlp = await startOtlpReceiver();
   project.provide("otlpUrl", otlp.url);
+  // A real SMTP peer: one-time codes reach the customer by email only (never stored or logged).
+  const mail = await startMailSink();
+  project.provide("mailDir", mail.dir);
   stack = await startStack({
+    serviceEnv: { notification: { SMTP_HOST: "127.0.0.1", SMTP_PORT: String(mail.port) } },
     env: {
       SAGA_TIMEOUT_MS: "60000",
       OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
@@ -43,5 +50,6 @@ export default async function setup(project: TestProject) {
   return async () => {
     await stack?.stop();
     await otlp.close();
+    await mail.close();
   };
 }

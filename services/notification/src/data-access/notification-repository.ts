@@ -21,6 +21,11 @@ export interface NewNotification {
   subject: string;
   body: string;
   bodyHtml: string | null;
+  /**
+   * The message's one-time token, sealed (JWE); subject and bodies hold `REDACTED_TOKEN` in its
+   * place. Null for messages without one, and cleared once the row is SENT or FAILED.
+   */
+  sealedToken?: string | null;
 }
 
 export interface Notification extends NewNotification {
@@ -40,7 +45,7 @@ export function createNotificationRepository(sql: Sql) {
     n.id, n.seq, event_id as "eventId", user_id as "userId", type, channel, status,
     order_id as "orderId", recipient, subject, body, body_html as "bodyHtml", attempts,
     last_error as "lastError", next_attempt_at as "nextAttemptAt", created_at as "createdAt",
-    sent_at as "sentAt"
+    sent_at as "sentAt", sealed_token as "sealedToken"
   `;
 
   return {
@@ -60,6 +65,7 @@ export function createNotificationRepository(sql: Sql) {
         subject: n.subject,
         body: n.body,
         body_html: n.bodyHtml,
+        sealed_token: n.sealedToken ?? null,
       }));
       const inserted = await tx`
         insert into notifications ${sql(rows)}
@@ -99,7 +105,7 @@ export function createNotificationRepository(sql: Sql) {
 
     async markSent(id: string, tx: Queryable = sql): Promise<void> {
       await tx`
-        update notifications set status = 'SENT', sent_at = now(), last_error = null
+        update notifications set status = 'SENT', sent_at = now(), last_error = null, sealed_token = null
         where id = ${id} and status = 'PENDING'
       `;
     },
@@ -114,7 +120,7 @@ export function createNotificationRepository(sql: Sql) {
 
     async markFailed(id: string, error: string, tx: Queryable = sql): Promise<void> {
       await tx`
-        update notifications set status = 'FAILED', last_error = ${error}
+        update notifications set status = 'FAILED', last_error = ${error}, sealed_token = null
         where id = ${id} and status = 'PENDING'
       `;
     },

@@ -1,8 +1,10 @@
+import type { OneTimeTokenSeal } from "@shop/identity";
 import type { Logger } from "@shop/platform";
 import type { Notification, NotificationRepository } from "../data-access/notification-repository.js";
 import type { RecipientRepository } from "../data-access/recipient-repository.js";
 import type { NotificationMetrics } from "../metrics.js";
-import { PermanentSendError, type Transports } from "../transports/transport.js";
+import { PermanentSendError, type Transport, type Transports } from "../transports/transport.js";
+import { type RevealedMessage, revealOneTimeToken } from "./reveal-one-time-token.js";
 
 export interface DispatchSettings {
   batchSize: number;
@@ -23,6 +25,8 @@ export interface DispatcherDeps {
   logger: Logger;
   metrics: NotificationMetrics;
   settings: DispatchSettings;
+  /** Opens the sealed one-time tokens of verification and reset emails, just before sending. */
+  oneTimeTokens: OneTimeTokenSeal;
 }
 
 /** Delay before attempt `attempts + 1`: exponential, capped, with jitter so peers do not sync up. */
@@ -71,13 +75,9 @@ export function createDispatcher(deps: DispatcherDeps) {
     const entry = { notificationId: row.id, channel: row.channel, type: row.type, attempt: row.attempts };
     try {
       if (!transport) throw new PermanentSendError(`no transport for channel ${row.channel}`);
-      await transport.send({
-        channel: row.channel,
-        recipient: row.recipient ?? (await resolveEmail(row)),
-        subject: row.subject,
-        text: row.body,
-        html: row.bodyHtml,
-      });
+      const recipient = row.recipient ?? (await resolveEmail(row));
+      const message = await messageFor(transport, { ...row, recipient });
+      await transport.send({ channel: row.channel, recipient, ...message });
     } catch (err) {
       const error = describe(err);
       if (err instanceof PermanentSendError || row.attempts >= settings.maxAttempts) {
@@ -96,6 +96,15 @@ export function createDispatcher(deps: DispatcherDeps) {
     await notifications.markSent(row.id);
     deps.metrics.sent.inc({ channel: row.channel, type: row.type });
     log.debug(entry, "notification sent");
+  }
+
+  /** The stored message; with its one-time token opened only for a transport that delivers it. */
+  async function messageFor(transport: Transport, row: Notification & { recipient: string }) {
+    const { sealedToken } = row;
+    if (!sealedToken || transport.receivesRedacted) {
+      return { subject: row.subject, text: row.body, html: row.bodyHtml } satisfies RevealedMessage;
+    }
+    return revealOneTimeToken(deps.oneTimeTokens, { ...row, sealedToken });
   }
 
   /** The address of an email recorded before the user's registration arrived. */

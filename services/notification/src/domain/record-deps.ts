@@ -59,11 +59,6 @@ function draft(
   return { ...origin, channel, recipient, subject, body, bodyHtml };
 }
 
-/** `<base>/<path>?token=...`, whatever the base ends with. */
-export function tokenLink(publicBaseUrl: string, path: string, token: string): string {
-  return `${publicBaseUrl.replace(/\/+$/, "")}/${path}?token=${encodeURIComponent(token)}`;
-}
-
 /** One formatter per currency, built on first use: building one costs far more than using it. */
 const moneyFormats = new Map<string, { format: Intl.NumberFormat; minorUnit: number }>();
 

@@ -1,26 +1,31 @@
 import type { EventEnvelope } from "@shop/events";
 import type { Queryable } from "@shop/platform";
-import { emailDraft, type RecordDeps, tokenLink } from "./record-deps.js";
+import { emailDraft, type RecordDeps } from "./record-deps.js";
+import { REDACTED_TOKEN, redactedLink } from "./reveal-one-time-token.js";
 
 /**
  * A new account: remember where its messages go (the recipients projection) and, unless the
- * account was created already verified, record the verification email.
+ * account was created already verified, record the verification email: its link redacted, the
+ * token kept sealed beside it until the dispatcher sends it.
  */
 export async function recordUserRegistered(
   deps: RecordDeps,
   event: EventEnvelope<"UserRegistered">,
   tx: Queryable,
 ): Promise<void> {
-  const { userId, email, verificationToken } = event.payload;
+  const { userId, email, tokenJwe } = event.payload;
   await deps.recipients.saveEmail(userId, email, tx);
-  if (!verificationToken) return;
+  if (!tokenJwe) return;
   const origin = { eventId: event.eventId, userId, type: "VERIFY_EMAIL" as const, orderId: null };
   await deps.notifications.insertPending(
     [
-      emailDraft(deps.templates, origin, email, "verify-email", {
-        link: tokenLink(deps.publicBaseUrl, "verify-email", verificationToken),
-        token: verificationToken,
-      }),
+      {
+        ...emailDraft(deps.templates, origin, email, "verify-email", {
+          link: redactedLink(deps.publicBaseUrl, "verify-email"),
+          token: REDACTED_TOKEN,
+        }),
+        sealedToken: tokenJwe,
+      },
     ],
     tx,
   );

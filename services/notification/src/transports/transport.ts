@@ -13,6 +13,11 @@ export interface OutgoingMessage {
 export interface Transport {
   /** For logs: smtp, telegram, log. */
   name: string;
+  /**
+   * True for a transport that writes messages where others read them (the service log): it gets
+   * the message as stored, one-time links redacted, never the token.
+   */
+  receivesRedacted?: boolean;
   /** Resolves once the peer accepted the message; rejects otherwise. */
   send(message: OutgoingMessage): Promise<void>;
   close?(): void;

@@ -1,4 +1,10 @@
-import { createTestIssuer, createTokenVerifier } from "@shop/identity";
+import { randomBytes } from "node:crypto";
+import {
+  createOneTimeTokenSeal,
+  createTestIssuer,
+  createTokenVerifier,
+  type OneTimeTokenPurpose,
+} from "@shop/identity";
 import { createLogger, createMetricsRegistry, createSql, type Sql } from "@shop/platform";
 import { buildNotificationService, type NotificationService } from "../../src/app.js";
 import type { DispatchSettings } from "../../src/domain/dispatch.js";
@@ -8,6 +14,20 @@ import type { Transports } from "../../src/transports/transport.js";
 
 export const PUBLIC_BASE_URL = "https://shop.test";
 export const BOT_TOKEN = "123456:test-bot-token";
+/** This run's ONE_TIME_TOKEN_KEY, as auth and notification would share it. */
+export const ONE_TIME_TOKEN_KEY = randomBytes(32).toString("base64url");
+export const oneTimeTokens = createOneTimeTokenSeal(ONE_TIME_TOKEN_KEY);
+
+/** A fresh one-time token and its JWE, sealed the way the auth service seals it into events. */
+export async function sealedToken(
+  purpose: OneTimeTokenPurpose,
+  userId: string,
+  email: string,
+  expiresAt = new Date(Date.now() + 3_600_000),
+) {
+  const token = randomBytes(32).toString("base64url");
+  return { token, tokenJwe: await oneTimeTokens.seal({ token, purpose, userId, email, expiresAt }) };
+}
 
 export interface StartOptions {
   databaseUrl: string;
@@ -54,6 +74,7 @@ export async function startNotificationService(opts: StartOptions) {
     verifier: createTokenVerifier({ keys: issuer.keys }),
     transports,
     publicBaseUrl: PUBLIC_BASE_URL,
+    oneTimeTokens,
     dispatch: { ...testDispatch, ...opts.dispatch },
   });
   const unlisten = await service.notifications.onPending(() => service.dispatcher.wake());

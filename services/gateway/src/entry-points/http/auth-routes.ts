@@ -72,6 +72,13 @@ const toTokens = (t: TokenRecord) => ({
   expiresIn: t.expiresIn,
 });
 
+/** Responses that carry tokens must not be kept by browsers, proxies or shared caches. */
+async function forbidCaching(_req: FastifyRequest, reply: FastifyReply, payload: unknown) {
+  reply.header("cache-control", "no-store");
+  reply.header("pragma", "no-cache");
+  return payload;
+}
+
 /** Accounts and tokens, mapped onto AuthService; the gateway adds validation and limits. */
 export function authRoutes(deps: RouteDeps): FastifyPluginAsyncTypebox {
   const { auth: authClient } = deps.clients;
@@ -126,6 +133,7 @@ export function authRoutes(deps: RouteDeps): FastifyPluginAsyncTypebox {
       "/api/v1/auth/login",
       {
         preHandler: limitLogin,
+        onSend: forbidCaching,
         schema: {
           tags,
           summary: "Sign in with email and password",
@@ -145,6 +153,7 @@ export function authRoutes(deps: RouteDeps): FastifyPluginAsyncTypebox {
     app.post(
       "/api/v1/auth/refresh",
       {
+        onSend: forbidCaching,
         schema: {
           tags,
           summary: "Exchange a refresh token for a new token pair (rotation)",
