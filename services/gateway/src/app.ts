@@ -9,6 +9,7 @@ import { createResilience } from "./data-access/resilience.js";
 import { createOrderComposer } from "./domain/compose-order-views.js";
 import { authRoutes } from "./entry-points/http/auth-routes.js";
 import { createAuthenticator } from "./entry-points/http/authenticate.js";
+import { installControlCharacterCheck } from "./entry-points/http/control-characters.js";
 import { registerDocs } from "./entry-points/http/docs.js";
 import { routingOptions } from "./entry-points/http/framework-errors.js";
 import { notificationRoutes } from "./entry-points/http/notification-routes.js";
@@ -51,6 +52,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
   app.setValidatorCompiler(typeboxValidatorCompiler);
   installTraceContext(app);
+  installControlCharacterCheck(app);
 
   const resilience = createResilience(
     {
