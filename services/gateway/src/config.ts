@@ -79,7 +79,7 @@ export const configSpec = {
   retryMaxDelayMs: int("DOWNSTREAM_RETRY_MAX_DELAY_MS", "largest backoff delay of a retry", 1_000, 1),
   breakerThreshold: int(
     "CIRCUIT_BREAKER_THRESHOLD",
-    "consecutive failures (unavailable, timeout, internal) that open a service's circuit",
+    "consecutive failed requests (unavailable, timeout, internal; retries of one request count once) that open a service's circuit",
     5,
     1,
   ),
