@@ -6,6 +6,7 @@ import {
   commonSettings,
   hostPort,
   int,
+  port,
   type Setting,
   str,
   tracingSettings,
@@ -30,6 +31,16 @@ function duration(env: string, doc: string, defaultValue: string): Setting<numbe
 export const configSpec = {
   ...commonSettings("gateway", 8080, "GATEWAY_PORT"),
   ...tracingSettings(),
+  adminHost: str(
+    "GATEWAY_ADMIN_HOST",
+    "address the internal admin port binds (/metrics, /healthz); keep it off public interfaces",
+    "127.0.0.1",
+  ),
+  adminPort: port(
+    "GATEWAY_ADMIN_PORT",
+    "internal admin port serving /metrics and /healthz (the public port answers 404 for /metrics)",
+    9080,
+  ),
   trustProxy: bool(
     "TRUST_PROXY",
     "trust X-Forwarded-For from a load balancer in front (client IP for rate limits)",
