@@ -1,7 +1,6 @@
 import { PRODUCT_CHANGES_CHANNEL } from "@shop/events";
 import {
   accessTokenSettings,
-  bool,
   type ConfigOf,
   commonSettings,
   hostPort,
@@ -12,6 +11,7 @@ import {
   tracingSettings,
   url,
 } from "@shop/platform";
+import { trustProxySetting } from "./trust-proxy.js";
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
 
@@ -41,10 +41,9 @@ export const configSpec = {
     "internal admin port serving /metrics and /healthz (the public port answers 404 for /metrics)",
     9080,
   ),
-  trustProxy: bool(
+  trustProxy: trustProxySetting(
     "TRUST_PROXY",
-    "trust X-Forwarded-For from a load balancer in front (client IP for rate limits)",
-    false,
+    'whose X-Forwarded-For gives the client IP (rate limits): unset trusts none; a hop count ("1": the nearest proxy) or a comma-separated list of proxy addresses/CIDRs ("10.0.0.0/8,loopback"); "true" is refused',
   ),
   redisUrl: url(
     "REDIS_URL",
