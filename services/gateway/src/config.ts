@@ -43,7 +43,7 @@ export const configSpec = {
   ),
   trustProxy: trustProxySetting(
     "TRUST_PROXY",
-    'whose X-Forwarded-For gives the client IP (rate limits): unset trusts none; a hop count ("1": the nearest proxy) or a comma-separated list of proxy addresses/CIDRs ("10.0.0.0/8,loopback"); "true" is refused',
+    'whose X-Forwarded-For gives the client IP (rate limits): unset trusts none; else a comma-separated list of proxy addresses/CIDRs ("10.0.0.0/8,loopback"); "true" and hop counts are refused',
   ),
   redisUrl: url(
     "REDIS_URL",

@@ -2,11 +2,13 @@ import { isIP } from "node:net";
 import type { Setting } from "@shop/platform";
 
 /**
- * Which proxies may set X-Forwarded-For: none (false), the nearest `n` hops, or the listed
- * addresses and CIDR ranges (Fastify's `trustProxy` forms). Never "anyone": with that, any client
- * picks its own address and with it a fresh rate-limit bucket per request.
+ * Which proxies may set X-Forwarded-For: none (false) or the listed addresses and CIDR ranges.
+ * Never "anyone": then any client picks its own address and with it a fresh rate-limit bucket per
+ * request. Not a hop count either: Fastify 5.12 ignores numeric trustProxy (it cannot tell the
+ * nearest proxy from a client that sends enough hops of its own), so a count would silently trust
+ * nobody; it is refused with a message instead.
  */
-export type TrustProxy = false | number | string[];
+export type TrustProxy = false | string[];
 
 /** proxy-addr's names for reserved ranges (127.0.0.0/8 and ::1; 169.254.0.0/16 and fe80::/10; private). */
 const RANGE_NAMES = new Set(["loopback", "linklocal", "uniquelocal"]);
@@ -30,14 +32,15 @@ export function parseTrustProxy(raw: string): TrustProxy {
   const value = raw.trim();
   if (/^(true|yes|on)$/i.test(value)) {
     throw new Error(
-      "must be a hop count or a comma-separated list of proxy addresses/CIDRs; true would trust any client's X-Forwarded-For",
+      "must be a comma-separated list of proxy addresses/CIDRs; true would trust any client's X-Forwarded-For",
     );
   }
   if (/^(false|no|off)$/i.test(value)) return false;
+  if (value === "0") return false;
   if (/^\d+$/.test(value)) {
-    const hops = Number(value);
-    if (hops > 10) throw new Error("must be a hop count of at most 10");
-    return hops === 0 ? false : hops;
+    throw new Error(
+      "must list the proxies' addresses/CIDRs, not a hop count (Fastify ignores hop counts: they cannot tell a proxy from a client)",
+    );
   }
   const entries = value
     .split(",")
