@@ -134,6 +134,7 @@ async function main() {
   progress.say(`read path: bare Fastify vs gateway, ${cfg.readSeconds} s each in ${cfg.readRounds} rounds`);
   report.readPath = await measureReadPath({
     gatewayUrl,
+    gatewayMetricsUrl: httpPorts.gateway ? `http://127.0.0.1:${httpPorts.gateway}` : undefined,
     productId: session.productIds[0]!,
     connections: cfg.readConnections,
     durationMs: cfg.readSeconds * 1000,

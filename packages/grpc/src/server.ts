@@ -1,6 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { isAppError, type Logger, SpanKind, withSpan } from "@shop/platform";
 import { Counter, Histogram, type Registry } from "prom-client";
+import { type FreeTextFields, rejectControlCharacters } from "./control-characters.js";
 import { toGrpcError } from "./errors.js";
 import { createHealth } from "./health.js";
 import { protos } from "./protos.js";
@@ -58,7 +59,11 @@ export function createGrpcServer(opts: GrpcServerOptions) {
     registers: [opts.metrics],
   });
 
-  function wrap(method: string, handler: (req: unknown, ctx: CallContext) => Promise<unknown>) {
+  function wrap(
+    method: string,
+    handler: (req: unknown, ctx: CallContext) => Promise<unknown>,
+    freeText: readonly string[] | undefined,
+  ) {
     return (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
       const end = duration.startTimer({ method });
       const deadline = call.getDeadline();
@@ -77,7 +82,11 @@ export function createGrpcServer(opts: GrpcServerOptions) {
           parent: extractContext(call.metadata),
           attributes: { "rpc.method": method },
         },
-        () => handler(call.request, ctx),
+        async () => {
+          // Defence in depth: no service stores or compares text with control characters in it.
+          rejectControlCharacters(call.request, freeText);
+          return handler(call.request, ctx);
+        },
       )
         .then(
           (res) => {
@@ -102,10 +111,17 @@ export function createGrpcServer(opts: GrpcServerOptions) {
       definition: Def,
       handlers: UnaryHandlers<Def>,
       serviceName?: string,
+      /** Request fields per method that may hold tab and line feed (free text such as a description). */
+      freeText?: Partial<Record<keyof Def & string, readonly string[]>>,
     ) {
       const impl: grpc.UntypedServiceImplementation = {};
+      const allowed = (freeText ?? {}) as FreeTextFields;
       for (const [name, handler] of Object.entries(handlers)) {
-        impl[name] = wrap(name, handler as (req: unknown, ctx: CallContext) => Promise<unknown>);
+        impl[name] = wrap(
+          name,
+          handler as (req: unknown, ctx: CallContext) => Promise<unknown>,
+          allowed[name],
+        );
       }
       server.addService(definition, impl);
       if (serviceName) health.set(serviceName, "SERVING");

@@ -35,6 +35,8 @@ export interface RunningService {
   name: ServiceName;
   httpPort: number;
   grpcPort: number;
+  /** Where its `/metrics` answers: the HTTP port, but the gateway's internal admin port. */
+  metricsPort: number;
   databaseUrl: string | undefined;
   pid: () => number | undefined;
   /**
@@ -136,8 +138,11 @@ export async function startStack(opts: StackOptions = {}) {
       databases.set(s, await createTestDatabase(s));
     }),
   );
-  const ports = new Map<ServiceName, { http: number; grpc: number }>();
-  for (const s of SERVICE_NAMES) ports.set(s, { http: await freePort(), grpc: await freePort() });
+  const ports = new Map<ServiceName, { http: number; grpc: number; metrics: number }>();
+  for (const s of SERVICE_NAMES) {
+    const http = await freePort();
+    ports.set(s, { http, grpc: await freePort(), metrics: s === "gateway" ? await freePort() : http });
+  }
   const addr = (s: ServiceName) => `127.0.0.1:${ports.get(s)!.grpc}`;
 
   const common: Record<string, string> = {
@@ -171,6 +176,7 @@ export async function startStack(opts: StackOptions = {}) {
       SERVICE_NAME: name,
       HTTP_PORT: String(p.http),
       GATEWAY_PORT: String(p.http),
+      ...(name === "gateway" ? { GATEWAY_ADMIN_PORT: String(p.metrics) } : {}),
       GRPC_PORT: String(p.grpc),
       ...(db ? { DATABASE_URL: opts.databaseUrl?.(db.url) ?? db.url } : {}),
       // Auth seals one-time tokens with it and notification opens them; no other service holds it.
@@ -181,6 +187,7 @@ export async function startStack(opts: StackOptions = {}) {
       name,
       httpPort: p.http,
       grpcPort: p.grpc,
+      metricsPort: p.metrics,
       databaseUrl: db?.url,
       logFile,
       pid: () => child?.pid,
@@ -234,6 +241,8 @@ export async function startStack(opts: StackOptions = {}) {
     admin,
     logDir,
     gatewayUrl: `http://127.0.0.1:${ports.get("gateway")!.http}`,
+    /** The gateway's internal admin port (`/metrics`). */
+    gatewayAdminUrl: `http://127.0.0.1:${ports.get("gateway")!.metrics}`,
     service: (name: ServiceName) => services.get(name)!,
     databaseUrl: (name: ServiceName) => databases.get(name)?.url,
     stop: stopAll,

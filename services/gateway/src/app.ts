@@ -1,14 +1,16 @@
 import { createNearCache } from "@shop/events";
 import type { TokenVerifier } from "@shop/identity";
 import { createHttpApp, type Logger, pingRedis, type Redis, type Registry } from "@shop/platform";
-import type { FastifyInstance } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Config } from "./config.js";
 import type { DownstreamHealth } from "./data-access/downstreams.js";
 import type { DownstreamClients } from "./data-access/grpc-clients.js";
 import { createResilience } from "./data-access/resilience.js";
 import { createOrderComposer } from "./domain/compose-order-views.js";
+import { registerAdminRoutes, withholdMetrics } from "./entry-points/http/admin-routes.js";
 import { authRoutes } from "./entry-points/http/auth-routes.js";
 import { createAuthenticator } from "./entry-points/http/authenticate.js";
+import { installControlCharacterCheck } from "./entry-points/http/control-characters.js";
 import { registerDocs } from "./entry-points/http/docs.js";
 import { routingOptions } from "./entry-points/http/framework-errors.js";
 import { notificationRoutes } from "./entry-points/http/notification-routes.js";
@@ -52,6 +54,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
   app.setValidatorCompiler(typeboxValidatorCompiler);
   installTraceContext(app);
+  withholdMetrics(app);
+  installControlCharacterCheck(app);
 
   const resilience = createResilience(
     {
@@ -115,5 +119,19 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.register(orderRoutes(routeDeps));
   app.register(notificationRoutes(routeDeps));
   app.register(webRoutes(config.webRoot, deps.logger));
+  return app;
+}
+
+/**
+ * The internal admin port: `/metrics` (the same registry the public app fills) and `/healthz`,
+ * nothing else. A plain Fastify: the shared app would register its request metrics a second time.
+ * Never listens: `main.ts` binds it to GATEWAY_ADMIN_HOST:GATEWAY_ADMIN_PORT.
+ */
+export function buildAdminApp(deps: Pick<AppDeps, "logger" | "metrics">): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+  });
+  registerAdminRoutes(app, deps.metrics);
   return app;
 }

@@ -2,16 +2,17 @@ import { fileURLToPath } from "node:url";
 import { PRODUCT_CHANGES_CHANNEL } from "@shop/events";
 import {
   accessTokenSettings,
-  bool,
   type ConfigOf,
   commonSettings,
   hostPort,
   int,
+  port,
   type Setting,
   str,
   tracingSettings,
   url,
 } from "@shop/platform";
+import { trustProxySetting } from "./trust-proxy.js";
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
 
@@ -34,10 +35,19 @@ const BUILT_STOREFRONT = fileURLToPath(new URL("../../../apps/storefront/dist", 
 export const configSpec = {
   ...commonSettings("gateway", 8080, "GATEWAY_PORT"),
   ...tracingSettings(),
-  trustProxy: bool(
+  adminHost: str(
+    "GATEWAY_ADMIN_HOST",
+    "address the internal admin port binds (/metrics, /healthz); keep it off public interfaces",
+    "127.0.0.1",
+  ),
+  adminPort: port(
+    "GATEWAY_ADMIN_PORT",
+    "internal admin port serving /metrics and /healthz (the public port answers 404 for /metrics)",
+    9080,
+  ),
+  trustProxy: trustProxySetting(
     "TRUST_PROXY",
-    "trust X-Forwarded-For from a load balancer in front (client IP for rate limits)",
-    false,
+    'whose X-Forwarded-For gives the client IP (rate limits): unset trusts none; else a comma-separated list of proxy addresses/CIDRs ("10.0.0.0/8,loopback"); "true" and hop counts are refused',
   ),
   redisUrl: url(
     "REDIS_URL",
@@ -83,7 +93,7 @@ export const configSpec = {
   retryMaxDelayMs: int("DOWNSTREAM_RETRY_MAX_DELAY_MS", "largest backoff delay of a retry", 1_000, 1),
   breakerThreshold: int(
     "CIRCUIT_BREAKER_THRESHOLD",
-    "consecutive failures (unavailable, timeout, internal) that open a service's circuit",
+    "consecutive failed requests (unavailable, timeout, internal; retries of one request count once) that open a service's circuit",
     5,
     1,
   ),

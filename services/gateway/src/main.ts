@@ -1,6 +1,6 @@
 import { createTokenVerifier } from "@shop/identity";
 import { createRedis, loadConfig, runMain, startRuntime } from "@shop/platform";
-import { buildApp } from "./app.js";
+import { buildAdminApp, buildApp } from "./app.js";
 import { configSpec } from "./config.js";
 import { createDownstreamHealth } from "./data-access/downstreams.js";
 import { closeDownstreamClients, createDownstreamClients } from "./data-access/grpc-clients.js";
@@ -21,6 +21,12 @@ runMain(async () => {
     jwksUrl: config.authJwksUrl,
     cacheMaxAgeMs: config.accessTokenCacheMs,
   });
+
+  // The admin port closes after the public one, so a last scrape still sees the drain.
+  const admin = buildAdminApp({ logger, metrics });
+  await admin.listen({ host: config.adminHost, port: config.adminPort });
+  life.add("admin-http", admin, (app) => app.close());
+  logger.info({ host: config.adminHost, port: config.adminPort }, "gateway admin port listening");
 
   const http = buildApp({ config, logger, metrics, redis, verifier, clients, health });
   await http.listen({ host: config.httpHost, port: config.httpPort });

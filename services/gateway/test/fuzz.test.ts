@@ -47,6 +47,7 @@ beforeAll(async () => {
       CreateProduct: async () => product,
       UpdateProduct: async () => product,
       GetProducts: async () => ({ items: [product] }),
+      ListProducts: async () => ({ items: [product], nextCursor: "" }),
     },
     order: { CreateOrder: async () => ({ order, created: true }) },
     notification: { LinkTelegram: async ({ chatId }) => ({ chatId, linkedAt: "2026-11-25T10:00:00.000Z" }) },
@@ -157,6 +158,104 @@ describe("fuzzed bodies", () => {
         expect(res.statusCode).toBeLessThan(500);
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+/** A valid body per route and its string fields, so the injected character is the only fault. */
+const VALID: {
+  method: "POST" | "PATCH" | "PUT";
+  url: string;
+  body: Record<string, unknown>;
+  text: string[];
+}[] = [
+  {
+    method: "POST",
+    url: "/api/v1/auth/register",
+    body: { email: "a@b.co", password: "long enough" },
+    text: ["password"],
+  },
+  {
+    method: "POST",
+    url: "/api/v1/auth/login",
+    body: { email: "a@b.co", password: "long enough" },
+    text: ["email", "password"],
+  },
+  { method: "POST", url: "/api/v1/auth/refresh", body: { refreshToken: "r" }, text: ["refreshToken"] },
+  { method: "POST", url: "/api/v1/auth/verify-email", body: { token: "t" }, text: ["token"] },
+  {
+    method: "POST",
+    url: "/api/v1/auth/reset-password",
+    body: { token: "t", password: "long enough" },
+    text: ["token", "password"],
+  },
+  {
+    method: "POST",
+    url: "/api/v1/products",
+    body: { sku: "s", name: "n", description: "d", priceCents: 1, currency: "USD", stock: 1 },
+    text: ["sku", "name", "description"],
+  },
+  {
+    method: "PATCH",
+    url: "/api/v1/products/p1",
+    body: { version: 1, name: "n", description: "d" },
+    text: ["name", "description"],
+  },
+];
+
+/** Any C0 control character; descriptions alone may hold tab and line feed. */
+const control = fc.integer({ min: 0, max: 0x1f }).map((c) => String.fromCharCode(c));
+const FREE_TEXT = new Set(["description"]);
+const isFreeTextAllowed = (field: string, c: string) => FREE_TEXT.has(field) && (c === "\t" || c === "\n");
+
+describe("fuzzed control characters", () => {
+  it.each(VALID)(
+    "when a string of $method $url holds a C0 control, then it is a 400 (tab and newline pass in descriptions)",
+    async ({ method, url, body, text }) => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom(...text),
+          control,
+          fc.string({ maxLength: 20 }),
+          fc.string({ maxLength: 20 }),
+          async (field, c, before, after) => {
+            const value = `${before}${c}${after}`;
+            const res = await gw.app.inject({
+              method,
+              url,
+              headers: { authorization: admin },
+              payload: { ...body, [field]: value },
+            });
+            const detail = `${res.statusCode} for ${field}=${JSON.stringify(value)}: ${res.body}`;
+            // The random text around it may hold controls of its own.
+            const forbidden = [...value].some((ch) => ch < " " && !isFreeTextAllowed(field, ch));
+            if (!forbidden) {
+              expect(res.statusCode, detail).toBeLessThan(500);
+            } else {
+              expect(res.statusCode, detail).toBe(400);
+              expect(res.headers["content-type"]).toContain("application/problem+json");
+            }
+          },
+        ),
+        { numRuns: 100 },
+      );
+    },
+  );
+
+  it("when a query string value holds a C0 control, then it is a 400 problem, never a 5xx", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom("q", "cursor"),
+        control,
+        fc.string({ maxLength: 20 }),
+        async (name, c, rest) => {
+          const value = encodeURIComponent(`${rest}${c}`);
+          const res = await gw.app.inject({ url: `/api/v1/products?${name}=${value}` });
+          expect(res.statusCode, `${name}=${value}: ${res.body}`).toBe(400);
+          expect(res.json().detail).toBe(`querystring/${name} must not contain control characters`);
+        },
+      ),
+      { numRuns: 200 },
     );
   });
 });

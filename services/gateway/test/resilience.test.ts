@@ -33,9 +33,16 @@ beforeAll(async () => {
     product: {
       GetProduct: async ({ id }) => {
         if (id === "missing") throw AppError.notFound("product not found");
+        if (id === "malformed") throw AppError.invalid("id is not a product id");
         return behave(product);
       },
-      CreateProduct: async () => behave(product),
+      CreateProduct: async ({ sku }) => {
+        if (sku === "taken") throw AppError.conflict("duplicate sku");
+        return behave(product);
+      },
+      UpdateProduct: async () => {
+        throw AppError.conflict("stale version", "STALE_VERSION");
+      },
     },
     auth: {
       // Password hashing is slow by design; GetMe is not.
@@ -201,6 +208,81 @@ describe("resilience", () => {
     expect(stub.count("GetProduct") - before).toBe(5); // and a 404 is not retried
     expect(await metric(gw, "gateway_circuit_state", "product")).toBe(0);
     expect((await gw.app.inject({ url: "/api/v1/products/p1" })).statusCode).toBe(200);
+  });
+
+  it("when a read fails after its retries, then it counts once toward the circuit", async () => {
+    const gw = await gateway({ DOWNSTREAM_RETRY_MAX_ATTEMPTS: "2", CIRCUIT_BREAKER_THRESHOLD: "3" });
+    mode = "unavailable";
+    const before = stub.count("GetProduct");
+    for (let i = 0; i < 2; i++)
+      expect((await gw.app.inject({ url: "/api/v1/products/p1" })).statusCode).toBe(503);
+    // Six failed attempts, two failed requests: below the threshold of three.
+    expect(stub.count("GetProduct") - before).toBe(6);
+    expect(await metric(gw, "gateway_circuit_state", "product")).toBe(0);
+    const third = await gw.app.inject({ url: "/api/v1/products/p1" });
+    mode = "ok";
+    expect(third.statusCode).toBe(503);
+    expect(await metric(gw, "gateway_circuit_state", "product")).toBe(1);
+  });
+
+  it("when a client sends 100 bad requests, then the circuit stays closed and another client's reads all succeed", async () => {
+    const gw = await gateway({
+      DOWNSTREAM_RETRY_MAX_ATTEMPTS: "2",
+      CIRCUIT_BREAKER_THRESHOLD: "3",
+      // An opened circuit would fail every read below for ten seconds.
+      CIRCUIT_BREAKER_HALF_OPEN_INITIAL_MS: "10000",
+      PRODUCT_CACHE_TTL_MS: "0",
+      RATE_LIMIT_MAX: "100000",
+    });
+    const admin = await gw.bearer(`admin-${uid()}`, "admin");
+    const bad = [
+      () => gw.app.inject({ url: "/api/v1/products/malformed" }), // INVALID_ARGUMENT downstream
+      () => gw.app.inject({ url: "/api/v1/products/missing" }), // NOT_FOUND downstream
+      () =>
+        gw.app.inject({
+          method: "POST",
+          url: "/api/v1/products",
+          headers: { authorization: admin },
+          payload: { sku: "taken", name: "n", priceCents: 1, stock: 1 },
+        }), // CONFLICT downstream
+      () =>
+        gw.app.inject({
+          method: "PATCH",
+          url: "/api/v1/products/p1",
+          headers: { authorization: admin },
+          payload: { version: 1, name: "n" },
+        }), // stale version downstream
+      () => gw.app.inject({ url: "/api/v1/products?q=%00" }), // refused at the gateway
+      () =>
+        gw.app.inject({
+          method: "POST",
+          url: "/api/v1/products",
+          headers: { authorization: admin },
+          payload: { sku: "s", name: "\u0000", priceCents: 1, stock: 1 },
+        }), // refused at the gateway
+      () => gw.app.inject({ url: "/api/v1/products?limit=0" }), // refused by the schema
+    ];
+    const sendBad = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        const res = await bad[i % bad.length]!();
+        expect(res.statusCode, res.body).toBeGreaterThanOrEqual(400);
+        expect(res.statusCode, res.body).toBeLessThan(500);
+      }
+    };
+    // First alone, so no success in between could reset a consecutive count.
+    await sendBad(50);
+    expect(await metric(gw, "gateway_circuit_state", "product")).toBe(0);
+
+    const reads: number[] = [];
+    const reader = async () => {
+      for (let i = 0; i < 30; i++) {
+        reads.push((await gw.app.inject({ url: "/api/v1/products/p1" })).statusCode);
+        await delay(2);
+      }
+    };
+    await Promise.all([sendBad(50), reader()]);
+    expect(reads).toEqual(Array(30).fill(200));
+    expect(await metric(gw, "gateway_circuit_state", "product")).toBe(0);
   });
 
   it("when a service is down, then requests fail fast with 503 instead of hanging", async () => {

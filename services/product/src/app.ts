@@ -74,6 +74,8 @@ export function buildGrpcServer(
     productServiceDefinition(),
     productServiceHandlers({ ...deps, verifier: opts.verifier }),
     PRODUCT_SERVICE_NAME,
+    // Descriptions are free text: tab and line feed pass, every other control is INVALID_ARGUMENT.
+    { CreateProduct: ["description"], UpdateProduct: ["description"] },
   );
   return server;
 }

@@ -52,8 +52,9 @@ export function parseNearCacheCounts(text: string): NearCacheCounts | undefined 
   return counts;
 }
 
-async function nearCacheCounts(gatewayUrl: string): Promise<NearCacheCounts | undefined> {
-  const text = await readMetricsText(gatewayUrl);
+async function nearCacheCounts(metricsUrl: string | undefined): Promise<NearCacheCounts | undefined> {
+  if (metricsUrl === undefined) return undefined;
+  const text = await readMetricsText(metricsUrl);
   return text === undefined ? undefined : parseNearCacheCounts(text);
 }
 
@@ -98,6 +99,8 @@ async function measure(origin: string, path: string, connections: number, durati
  */
 export async function measureReadPath(opts: {
   gatewayUrl: string;
+  /** The gateway's admin port, where its /metrics answers (not the public port); none: no counts. */
+  gatewayMetricsUrl?: string | undefined;
   productId: string;
   connections: number;
   durationMs: number;
@@ -124,7 +127,7 @@ export async function measureReadPath(opts: {
   const roundMs = opts.durationMs / roundCount;
   const bareServer = opts.skipBare ? undefined : await startBareServer(JSON.stringify(sample.body));
   const runs: { bare: ClosedLoopResult; gateway: ClosedLoopResult; ratio: number }[] = [];
-  const before = await nearCacheCounts(opts.gatewayUrl);
+  const before = await nearCacheCounts(opts.gatewayMetricsUrl);
   try {
     for (let i = 0; i < roundCount; i++) {
       const bare = bareServer
@@ -139,7 +142,7 @@ export async function measureReadPath(opts: {
       await once(bareServer.child, "exit");
     }
   }
-  const after = await nearCacheCounts(opts.gatewayUrl);
+  const after = await nearCacheCounts(opts.gatewayMetricsUrl);
   const nearCache =
     before && after
       ? { hit: after.hit - before.hit, miss: after.miss - before.miss, bypass: after.bypass - before.bypass }

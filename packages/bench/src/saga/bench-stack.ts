@@ -79,6 +79,7 @@ export async function startBenchStack(profileDir?: string) {
     const url = stack.databaseUrl(s);
     if (url) databases[s] = url;
   }
-  const httpPorts = Object.fromEntries(SERVICE_NAMES.map((s) => [s, stack.service(s).httpPort]));
+  // Where each service's /metrics answers (the gateway serves it on its admin port only).
+  const httpPorts = Object.fromEntries(SERVICE_NAMES.map((s) => [s, stack.service(s).metricsPort]));
   return { stack, pids, databases, httpPorts };
 }

@@ -45,7 +45,10 @@ const SLOW_METHODS: Record<string, Set<string>> = {
   auth: new Set(["Register", "Login", "ResetPassword"]),
 };
 
-/** Only these say "the service is unwell"; a 404 or a 409 is a healthy answer. */
+/**
+ * Only these say "the service is unwell"; a 404, a 409 or an INVALID_ARGUMENT is a healthy answer
+ * to a bad request and never counts toward a circuit (else any client could open it for everyone).
+ */
 const FAILURE_KINDS = new Set(["UNAVAILABLE", "TIMEOUT", "INTERNAL"]);
 
 export function isDownstreamFailure(err: unknown): boolean {
@@ -63,7 +66,7 @@ interface ServicePolicies {
 
 /**
  * Timeout, retry (reads only, jittered exponential backoff) and one consecutive-failure circuit
- * breaker per downstream service, with breaker state and retry counts as Prometheus metrics.
+ * breaker per downstream service (one outcome per request, not per attempt), with breaker state and retry counts as Prometheus metrics.
  * Failures leave here as AppErrors that name the service but no internals.
  */
 export function createResilience(settings: ResilienceSettings, metrics: Registry) {
@@ -119,8 +122,10 @@ export function createResilience(settings: ResilienceSettings, metrics: Registry
       strategy: TimeoutStrategy.Aggressive,
       abortOnReturn: false,
     });
+    // The breaker sits outside the retry: it sees one outcome per request, however many attempts
+    // that request made, so one unlucky read cannot open a circuit alone.
     const policies = {
-      read: wrap(retrying, breaker, perAttempt),
+      read: wrap(breaker, retrying, perAttempt),
       write: wrap(breaker, perAttempt),
       slow: wrap(breaker, slowTimeout),
     };

@@ -59,7 +59,7 @@ describe("the gateway when a real downstream service is down", () => {
     expect(open.body.code).toBe("CIRCUIT_OPEN");
     expect(open.headers.get("retry-after")).toEqual(expect.any(String));
     expect(Date.now() - started).toBeLessThan(200);
-    const metrics = await (await fetch(`${stack.gatewayUrl}/metrics`)).text();
+    const metrics = await (await fetch(`${stack.gatewayAdminUrl}/metrics`)).text();
     expect(metrics).toMatch(/gateway_circuit_state\{[^}]*service="product"[^}]*\} 1/);
 
     await stack.service("product").start();
@@ -70,7 +70,7 @@ describe("the gateway when a real downstream service is down", () => {
       back = await call("GET", `/api/v1/products/${product.id}`);
     }
     expect(back.status).toBe(200);
-    const after = await (await fetch(`${stack.gatewayUrl}/metrics`)).text();
+    const after = await (await fetch(`${stack.gatewayAdminUrl}/metrics`)).text();
     expect(after).toMatch(/gateway_circuit_state\{[^}]*service="product"[^}]*\} 0/);
   });
 });

@@ -43,7 +43,7 @@ export default async function setup(project: TestProject) {
   for (const name of ["auth", "product", "order", "payment", "notification", "gateway"] as const) {
     const url = stack.databaseUrl(name);
     if (url) databases[name] = url;
-    servicePorts[name] = stack.service(name).httpPort;
+    servicePorts[name] = stack.service(name).metricsPort;
   }
   project.provide("databases", databases);
   project.provide("servicePorts", servicePorts);

@@ -69,4 +69,19 @@ describe("the catalog through the gateway, against the real product service", ()
       expect((await call("GET", `/api/v1/products/${odd}`)).status).toBe(404);
     }
   });
+
+  it("when a search or a product carries a NUL, then it is a 400 problem, not a 500 from the database", async () => {
+    const adminToken = await admin();
+    const search = await call("GET", "/api/v1/products?q=%00");
+    expect(search.status).toBe(400);
+    expect(search.headers.get("content-type")).toContain("application/problem+json");
+    const body = { sku: `sku-${uid()}`, name: "Lamp\u0000", priceCents: 1, stock: 1 };
+    expect((await call("POST", "/api/v1/products", { token: adminToken, body })).status).toBe(400);
+    const described = await call("POST", "/api/v1/products", {
+      token: adminToken,
+      body: { ...body, name: "Lamp", description: "first line\n\tsecond line" },
+    });
+    expect(described.status).toBe(201);
+    expect(described.body.description).toBe("first line\n\tsecond line");
+  });
 });

@@ -15,6 +15,11 @@ export interface StubServices {
 
 const logger = createLogger({ service: "stub", level: "silent" });
 
+/** As the real services declare them: the request fields that may hold tab and line feed. */
+const FREE_TEXT: Partial<Record<keyof StubServices, Record<string, string[]>>> = {
+  product: { CreateProduct: ["description"], UpdateProduct: ["description"] },
+};
+
 /**
  * A real gRPC server on an ephemeral port standing in for downstream services; each handler
  * given is served, the rest answer UNIMPLEMENTED. `calls` counts calls per method.
@@ -40,7 +45,7 @@ export async function startStub(services: StubServices) {
         return handler(request, ctx);
       };
     }
-    server.addService(definitions[name], counted as never);
+    server.addService(definitions[name], counted as never, undefined, FREE_TEXT[name]);
   }
   const port = await server.listen("127.0.0.1", 0);
   return {

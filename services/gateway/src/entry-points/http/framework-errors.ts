@@ -1,5 +1,6 @@
 import { type HttpAppOptions, PROBLEM_CONTENT_TYPE, problem } from "@shop/platform";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import type { TrustProxy } from "../../trust-proxy.js";
 import { traceparentFor } from "./trace-context.js";
 
 /**
@@ -22,6 +23,6 @@ export function onFrameworkError(err: FastifyError, req: FastifyRequest, reply: 
  * Fastify options the shared `createHttpApp` does not list in its type but passes through.
  * (Typed there as a Pick; widening it belongs to packages/platform.)
  */
-export function routingOptions(trustProxy: boolean): HttpAppOptions["fastify"] {
+export function routingOptions(trustProxy: TrustProxy): HttpAppOptions["fastify"] {
   return { trustProxy, frameworkErrors: onFrameworkError } as HttpAppOptions["fastify"];
 }

@@ -1,11 +1,13 @@
 import { type Static, Type } from "typebox";
+import { FREE_TEXT } from "../control-characters.js";
 import { ListQuery } from "./common.js";
 
 const strict = { additionalProperties: false } as const;
 const INT32_MAX = 2_147_483_647;
 
 const Name = Type.String({ minLength: 1, maxLength: 200 });
-const Description = Type.String({ maxLength: 5000 });
+/** Free text: may hold tab and line feed, unlike every other string the API takes. */
+const Description = Type.String({ maxLength: 5000, ...FREE_TEXT });
 const PriceCents = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 const Stock = Type.Integer({ minimum: 0, maximum: INT32_MAX });
 
