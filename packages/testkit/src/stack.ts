@@ -5,6 +5,7 @@ import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { createTestDatabase, type TestDatabase } from "./database.js";
 import { dropTopics, kafkaBrokers, redisUrl, uniqueTopicPrefix } from "./infra.js";
+import { testTlsEnv } from "./pki.js";
 
 export const SERVICE_NAMES = ["auth", "product", "order", "payment", "notification", "gateway"] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -171,6 +172,8 @@ export async function startStack(opts: StackOptions = {}) {
       HTTP_PORT: String(p.http),
       GATEWAY_PORT: String(p.http),
       GRPC_PORT: String(p.grpc),
+      // gRPC over mutual TLS, each service with its certificate of a throwaway CA.
+      ...testTlsEnv(name),
       ...(db ? { DATABASE_URL: opts.databaseUrl?.(db.url) ?? db.url } : {}),
       ...opts.serviceEnv?.[name],
     };

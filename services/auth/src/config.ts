@@ -1,3 +1,4 @@
+import { grpcCallerSettings, grpcTlsSettings } from "@shop/grpc";
 import { relaySettings } from "@shop/outbox";
 import {
   ConfigError,
@@ -30,6 +31,8 @@ function secret(env: string, doc: string, minLength: number): Setting<string> {
 export const configSpec = {
   ...commonSettings("auth", 8081),
   ...grpcSettings(50051),
+  ...grpcTlsSettings(),
+  ...grpcCallerSettings(["gateway"]),
   ...databaseSettings("shop_auth"),
   ...kafkaSettings(),
   ...relaySettings(),

@@ -1,4 +1,5 @@
 import { topicName } from "@shop/events";
+import { loadGrpcCredentials } from "@shop/grpc";
 import { createKafka, ensureTopics } from "@shop/kafka";
 import { createOutbox, createOutboxRelay, RELAY_POOL, relayOptions } from "@shop/outbox";
 import { openDatabase, runMain, startRuntime } from "@shop/platform";
@@ -9,6 +10,7 @@ import { startPurgeTimer } from "./entry-points/purge-timer.js";
 
 runMain(async () => {
   const config = loadAuthConfig(process.env);
+  const grpcCredentials = loadGrpcCredentials(config);
   const { logger, metrics, life } = startRuntime(config);
 
   const sql = openDatabase(life, config);
@@ -45,7 +47,12 @@ runMain(async () => {
   const httpAddress = await http.listen({ host: config.httpHost, port: config.httpPort });
   life.add("http", http, (app) => app.close());
 
-  const grpcServer = buildGrpcServer({ logger, metrics, auth });
+  const grpcServer = buildGrpcServer({
+    logger,
+    metrics,
+    auth,
+    credentials: grpcCredentials.server(config.grpcAllowedCallers),
+  });
   const grpcPort = await grpcServer.listen(config.grpcHost, config.grpcPort);
   life.add("grpc", grpcServer, (server) => server.shutdown(config.shutdownTimeoutMs));
 

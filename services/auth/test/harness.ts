@@ -1,4 +1,4 @@
-import { createGrpcClient, protos } from "@shop/grpc";
+import { createGrpcClient, loadGrpcCredentials, protos } from "@shop/grpc";
 import { createOutbox } from "@shop/outbox";
 import {
   createLogger,
@@ -8,7 +8,7 @@ import {
   type Registry,
   type Sql,
 } from "@shop/platform";
-import { createTestDatabase, type TestDatabase, uid, uniqueTopicPrefix } from "@shop/testkit";
+import { createTestDatabase, type TestDatabase, testTlsConfig, uid, uniqueTopicPrefix } from "@shop/testkit";
 import { buildGrpcServer, createAuthContext } from "../src/app.js";
 import { type Config, loadAuthConfig } from "../src/config.js";
 import type { AuthContext } from "../src/domain/context.js";
@@ -45,9 +45,17 @@ export async function startAuthService(env: Record<string, string> = {}) {
   const sql = createSql(db.url, { max: 4 });
   const { auth, config, metrics } = authContextFor(sql, env);
   await auth.keys.ensureKey();
-  const server = buildGrpcServer({ logger, metrics, auth });
+  const server = buildGrpcServer({
+    logger,
+    metrics,
+    auth,
+    credentials: loadGrpcCredentials(testTlsConfig("auth")).server(config.grpcAllowedCallers),
+  });
   const port = await server.listen("127.0.0.1", 0);
-  const client = createGrpcClient(protos().auth.AuthService, `127.0.0.1:${port}`, { deadlineMs: 15_000 });
+  const client = createGrpcClient(protos().auth.AuthService, `127.0.0.1:${port}`, {
+    credentials: loadGrpcCredentials(testTlsConfig("gateway")).client("auth"),
+    deadlineMs: 15_000,
+  });
 
   return {
     db,

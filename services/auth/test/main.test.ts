@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { topicName } from "@shop/events";
-import { createGrpcClient, protos } from "@shop/grpc";
+import { createGrpcClient, loadGrpcCredentials, protos } from "@shop/grpc";
 import { createKafka } from "@shop/kafka";
 import { createSql, type Sql } from "@shop/platform";
 import {
@@ -10,6 +10,8 @@ import {
   eventually,
   kafkaBrokers,
   type TestDatabase,
+  testTlsConfig,
+  testTlsEnv,
   uid,
   uniqueTopicPrefix,
 } from "@shop/testkit";
@@ -38,6 +40,7 @@ beforeAll(async () => {
       KAFKA_BROKERS: kafkaBrokers().join(","),
       KAFKA_TOPIC_PREFIX: prefix,
       PASSWORD_HASH_COST_LOG2: "10",
+      ...testTlsEnv("auth"),
       ADMIN_EMAIL: adminEmail,
       ADMIN_PASSWORD: "root password",
     },
@@ -66,7 +69,9 @@ describe("the auth service process", () => {
       keys: { kid: string }[];
     };
     expect(jwks.keys).toHaveLength(1);
-    const client = createGrpcClient(protos().auth.AuthService, `127.0.0.1:${grpcPort}`);
+    const client = createGrpcClient(protos().auth.AuthService, `127.0.0.1:${grpcPort}`, {
+      credentials: loadGrpcCredentials(testTlsConfig("gateway")).client("auth"),
+    });
     expect(JSON.parse((await client.GetJwks({})).json)).toEqual(jwks);
 
     const admin = await client.Login({ email: adminEmail, password: "root password" });

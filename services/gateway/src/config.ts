@@ -1,4 +1,5 @@
 import { PRODUCT_CHANGES_CHANNEL } from "@shop/events";
+import { grpcTlsSettings } from "@shop/grpc";
 import {
   accessTokenSettings,
   bool,
@@ -50,6 +51,7 @@ export const configSpec = {
     "notification service gRPC address",
     "127.0.0.1:50055",
   ),
+  ...grpcTlsSettings(),
   ...accessTokenSettings(),
   jwksCacheMs: int(
     "JWKS_CACHE_MS",

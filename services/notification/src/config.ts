@@ -1,3 +1,4 @@
+import { grpcCallerSettings, grpcTlsSettings } from "@shop/grpc";
 import {
   accessTokenSettings,
   bool,
@@ -16,6 +17,8 @@ import {
 export const configSpec = {
   ...commonSettings("notification", 8085),
   ...grpcSettings(50055),
+  ...grpcTlsSettings(),
+  ...grpcCallerSettings(["gateway"]),
   ...databaseSettings("shop_notification"),
   ...kafkaSettings(),
   ...accessTokenSettings(),

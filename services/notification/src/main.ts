@@ -1,3 +1,4 @@
+import { loadGrpcCredentials } from "@shop/grpc";
 import { createTokenVerifier } from "@shop/identity";
 import { createKafka } from "@shop/kafka";
 import { loadConfig, openDatabase, runMain, startRuntime } from "@shop/platform";
@@ -6,6 +7,7 @@ import { configSpec } from "./config.js";
 
 runMain(async () => {
   const config = loadConfig(configSpec, process.env);
+  const grpcCredentials = loadGrpcCredentials(config);
   const { logger, metrics, life } = startRuntime(config);
 
   const settings = settingsFromConfig(config, logger);
@@ -26,6 +28,7 @@ runMain(async () => {
     metrics,
     sql,
     verifier: createTokenVerifier({ jwksUrl: config.authJwksUrl, cacheMaxAgeMs: config.accessTokenCacheMs }),
+    grpcCredentials: grpcCredentials.server(config.grpcAllowedCallers),
     ...settings,
   });
 

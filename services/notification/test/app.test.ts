@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildHttpApp, buildNotificationService, settingsFromConfig } from "../src/app.js";
 import { configSpec } from "../src/config.js";
 import { createTransports } from "../src/transports/create-transports.js";
-import { testDispatch } from "./support/service.js";
+import { testDispatch, testGrpcCredentials } from "./support/service.js";
 import { startSmtpPeer } from "./support/smtp-peer.js";
 import { startTelegramPeer } from "./support/telegram-peer.js";
 
@@ -116,6 +116,7 @@ describe("notification service", () => {
       metrics: createMetricsRegistry("notification"),
       sql,
       verifier: createTokenVerifier({ keys: issuer.keys }),
+      grpcCredentials: testGrpcCredentials(),
       transports,
       publicBaseUrl: "http://localhost:8080",
       dispatch: testDispatch,
@@ -172,6 +173,7 @@ describe("notification service", () => {
       metrics: createMetricsRegistry("notification"),
       sql,
       verifier: createTokenVerifier({ keys: issuer.keys }),
+      grpcCredentials: testGrpcCredentials(),
       ...settingsFromConfig(config, silent()),
     });
     const userId = `u-${uid()}`;

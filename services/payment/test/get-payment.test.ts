@@ -1,9 +1,9 @@
 import { randomInt } from "node:crypto";
 import { createEvent } from "@shop/events";
-import { createGrpcClient, type GrpcServer, protos } from "@shop/grpc";
+import { createGrpcClient, type GrpcServer, loadGrpcCredentials, protos } from "@shop/grpc";
 import { createTestIssuer, createTokenVerifier } from "@shop/identity";
 import { type AppError, createLogger, createMetricsRegistry, createSql, type Sql } from "@shop/platform";
-import { createTestDatabase, type TestDatabase, uid } from "@shop/testkit";
+import { createTestDatabase, type TestDatabase, testTlsConfig, uid } from "@shop/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildGrpcServer, buildPaymentDomain } from "../src/app.js";
 import { chargeOrder } from "../src/domain/charge-order.js";
@@ -38,9 +38,12 @@ beforeAll(async () => {
     sql,
     domain,
     verifier: createTokenVerifier({ keys: issuer.keys }),
+    credentials: loadGrpcCredentials(testTlsConfig("payment")).server(["gateway"]),
   });
   const port = await server.listen("127.0.0.1", 0);
-  client = createGrpcClient(protos().payment.PaymentService, `127.0.0.1:${port}`);
+  client = createGrpcClient(protos().payment.PaymentService, `127.0.0.1:${port}`, {
+    credentials: loadGrpcCredentials(testTlsConfig("gateway")).client("payment"),
+  });
 });
 afterAll(async () => {
   client.close();

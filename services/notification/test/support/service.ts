@@ -1,5 +1,7 @@
+import { loadGrpcCredentials } from "@shop/grpc";
 import { createTestIssuer, createTokenVerifier } from "@shop/identity";
 import { createLogger, createMetricsRegistry, createSql, type Sql } from "@shop/platform";
+import { testTlsConfig } from "@shop/testkit";
 import { buildNotificationService, type NotificationService } from "../../src/app.js";
 import type { DispatchSettings } from "../../src/domain/dispatch.js";
 import { createSmtpTransport } from "../../src/transports/smtp-transport.js";
@@ -27,6 +29,10 @@ export const testDispatch: DispatchSettings = {
   leaseMs: 10_000,
 };
 
+/** The notification service's test certificate, accepting the gateway as main.ts does. */
+export const testGrpcCredentials = () =>
+  loadGrpcCredentials(testTlsConfig("notification")).server(["gateway"]);
+
 /** The service in-process, as main.ts wires it, with real SMTP and HTTP peers. */
 export async function startNotificationService(opts: StartOptions) {
   const sql: Sql = createSql(opts.databaseUrl, { max: 4 });
@@ -52,6 +58,7 @@ export async function startNotificationService(opts: StartOptions) {
     metrics,
     sql,
     verifier: createTokenVerifier({ keys: issuer.keys }),
+    grpcCredentials: testGrpcCredentials(),
     transports,
     publicBaseUrl: PUBLIC_BASE_URL,
     dispatch: { ...testDispatch, ...opts.dispatch },
