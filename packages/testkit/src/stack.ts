@@ -153,6 +153,8 @@ export async function startStack(opts: StackOptions = {}) {
     ORDER_GRPC_ADDR: addr("order"),
     PAYMENT_GRPC_ADDR: addr("payment"),
     NOTIFICATION_GRPC_ADDR: addr("notification"),
+    // Auth refuses to start without it: signing keys encrypted at rest, as in production.
+    KEY_ENCRYPTION_SECRET: randomBytes(32).toString("base64url"),
     ADMIN_EMAIL: admin.email,
     ADMIN_PASSWORD: admin.password,
     RATE_LIMIT_KEY_PREFIX: `e2e-${runId}:`,

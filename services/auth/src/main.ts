@@ -25,7 +25,7 @@ runMain(async () => {
     config,
   });
   if (!config.keyEncryptionSecret) {
-    logger.warn("KEY_ENCRYPTION_SECRET is not set: signing private keys are stored unencrypted");
+    logger.warn("ALLOW_PLAINTEXT_KEYS: signing private keys are stored unencrypted (development only)");
   }
   await auth.keys.ensureKey();
   await auth.passwords.prepare();

@@ -15,8 +15,11 @@ import type { AuthContext } from "../src/domain/context.js";
 
 export const logger: Logger = createLogger({ service: "auth-test", level: "silent" });
 
-/** A cheap scrypt cost keeps the suite fast; one test checks the production default. */
-export const TEST_ENV = { PASSWORD_HASH_COST_LOG2: "10" };
+/**
+ * A cheap scrypt cost keeps the suite fast (one test checks the production default); plaintext
+ * keys unless a test sets KEY_ENCRYPTION_SECRET (signing-keys.test.ts covers both).
+ */
+export const TEST_ENV = { PASSWORD_HASH_COST_LOG2: "10", ALLOW_PLAINTEXT_KEYS: "true" };
 
 /** The auth context for a test database, built from environment-style settings like main.ts does. */
 export function authContextFor(

@@ -40,6 +40,7 @@ beforeAll(async () => {
       KAFKA_BROKERS: kafkaBrokers().join(","),
       KAFKA_TOPIC_PREFIX: prefix,
       PASSWORD_HASH_COST_LOG2: "10",
+      KEY_ENCRYPTION_SECRET: `secret-${uid()}-${uid()}-${uid()}`,
       ...testTlsEnv("auth"),
       ADMIN_EMAIL: adminEmail,
       ADMIN_PASSWORD: "root password",
