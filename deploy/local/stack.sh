@@ -4,6 +4,7 @@
 #   stack.sh stop        stop exactly the processes `start` launched (by pid)
 #   stack.sh status      one line per service
 #   stack.sh run NAME    one service in the foreground
+#   stack.sh secrets     only make the development CA, certificates and key-encryption secret
 # Each service gets its own ports and database from <SERVICE>_HTTP_PORT, <SERVICE>_GRPC_PORT and
 # <SERVICE>_DATABASE_URL (defaults below); everything else in the caller's environment passes through.
 set -euo pipefail
@@ -39,6 +40,25 @@ one_time_token_key() {
   cat "$file"
 }
 
+# gRPC mutual TLS: a development CA and a certificate per service (made once, by pki.sh), and the
+# secret that encrypts auth's signing keys at rest (made once; the caller's KEY_ENCRYPTION_SECRET wins).
+PKI_DIR="${PKI_DIR:-$RUN_DIR/pki}"
+SECRET_FILE="$RUN_DIR/secrets/key-encryption-secret"
+prepare_secrets() {
+  "$here/pki.sh" "$PKI_DIR" >/dev/null
+  if [[ ! -s "$SECRET_FILE" ]]; then
+    mkdir -p "$(dirname "$SECRET_FILE")"
+    (umask 077 && openssl rand -base64 48 | tr -d '\n' >"$SECRET_FILE")
+  fi
+}
+tls_env() {
+  echo "GRPC_TLS_CA_FILE=$PKI_DIR/ca.crt"
+  echo "GRPC_TLS_CERT_FILE=$PKI_DIR/$1.crt"
+  echo "GRPC_TLS_KEY_FILE=$PKI_DIR/$1.key"
+  [[ "$1" == auth ]] && echo "KEY_ENCRYPTION_SECRET=${KEY_ENCRYPTION_SECRET:-$(cat "$SECRET_FILE")}"
+  return 0
+}
+
 # The environment of one service, as NAME=value words for `env`.
 service_env() {
   local s="$1"
@@ -55,6 +75,7 @@ service_env() {
   fi
   echo "AUTH_JWKS_URL=${AUTH_JWKS_URL:-http://127.0.0.1:$(http_port auth)/.well-known/jwks.json}"
   if [[ "$s" == auth || "$s" == notification ]]; then echo "ONE_TIME_TOKEN_KEY=$(one_time_token_key)"; fi
+  tls_env "$s"
 }
 
 alive() { [[ -f "$RUN_DIR/pids/$1.pid" ]] && kill -0 "$(cat "$RUN_DIR/pids/$1.pid")" 2>/dev/null; }
@@ -106,6 +127,7 @@ stop_one() {
 
 case "${1:-}" in
   start)
+    prepare_secrets
     for s in "${SERVICES[@]}"; do start_one "$s"; done
     for s in "${SERVICES[@]}"; do wait_ready "$s"; done
     echo
@@ -122,8 +144,10 @@ case "${1:-}" in
   run)
     s="${2:?service name}"
     [[ -n "${HTTP_DEFAULT[$s]:-}" ]] || { echo "unknown service '$s'" >&2; exit 2; }
+    prepare_secrets
     mapfile -t vars < <(service_env "$s")
     cd "$ROOT/services/$s" && exec env "${vars[@]}" node dist/main.js
     ;;
-  *) echo "usage: $0 start|stop|status|run NAME" >&2; exit 2 ;;
+  secrets) prepare_secrets ;;
+  *) echo "usage: $0 start|stop|status|run NAME|secrets" >&2; exit 2 ;;
 esac

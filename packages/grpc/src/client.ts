@@ -1,5 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
 import { SpanKind, withSpan } from "@shop/platform";
+import type { GrpcClientCredentials } from "./credentials.js";
 import { fromGrpcError } from "./errors.js";
 import { injectContext } from "./trace-context.js";
 
@@ -28,6 +29,8 @@ export type PromiseClient<C> = {
 } & { close(): void; raw: C };
 
 export interface ClientOptions {
+  /** This service's certificate and the server it expects: `loadGrpcCredentials(config).client("product")`. */
+  credentials: GrpcClientCredentials;
   deadlineMs?: number;
 }
 
@@ -38,9 +41,10 @@ export interface ClientOptions {
 export function createGrpcClient<C extends grpc.Client>(
   Ctor: new (address: string, creds: grpc.ChannelCredentials, options?: grpc.ClientOptions) => C,
   address: string,
-  opts: ClientOptions = {},
+  opts: ClientOptions,
 ): PromiseClient<C> {
-  const client = new Ctor(address, grpc.credentials.createInsecure(), {
+  const client = new Ctor(address, opts.credentials.credentials, {
+    ...opts.credentials.options,
     "grpc.keepalive_time_ms": 30_000,
     "grpc.keepalive_timeout_ms": 5_000,
     "grpc.keepalive_permit_without_calls": 1,

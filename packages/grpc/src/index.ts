@@ -1,5 +1,6 @@
 export * as grpc from "@grpc/grpc-js";
 export * from "./client.js";
+export * from "./credentials.js";
 export * from "./errors.js";
 export * from "./health.js";
 export * from "./protos.js";

@@ -2,6 +2,7 @@ import * as grpc from "@grpc/grpc-js";
 import { isAppError, type Logger, SpanKind, withSpan } from "@shop/platform";
 import { Counter, Histogram, type Registry } from "prom-client";
 import { type FreeTextFields, rejectControlCharacters } from "./control-characters.js";
+import type { GrpcServerCredentials } from "./credentials.js";
 import { toGrpcError } from "./errors.js";
 import { createHealth } from "./health.js";
 import { protos } from "./protos.js";
@@ -28,6 +29,8 @@ export type UnaryHandlers<Def extends grpc.ServiceDefinition> = {
 export interface GrpcServerOptions {
   logger: Logger;
   metrics: Registry;
+  /** How callers are authenticated: `loadGrpcCredentials(config).server(allowedCallers)`. */
+  credentials: GrpcServerCredentials;
   /** Largest message accepted, bytes. */
   maxMessageBytes?: number;
 }
@@ -41,6 +44,7 @@ export function createGrpcServer(opts: GrpcServerOptions) {
     "grpc.max_receive_message_length": opts.maxMessageBytes ?? 4 * 1024 * 1024,
     "grpc.keepalive_permit_without_calls": 1,
     "grpc.http2.min_ping_interval_without_data_ms": 10_000,
+    interceptors: opts.credentials.interceptors,
   });
   const health = createHealth();
   server.addService(protos().health.Health.service, health.handlers);
@@ -129,7 +133,7 @@ export function createGrpcServer(opts: GrpcServerOptions) {
     /** Binds and starts serving; resolves with the bound port (pass 0 for an ephemeral one). */
     listen(host: string, port: number): Promise<number> {
       return new Promise((resolve, reject) => {
-        server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>
+        server.bindAsync(`${host}:${port}`, opts.credentials.credentials, (err, bound) =>
           err ? reject(err) : resolve(bound),
         );
       });

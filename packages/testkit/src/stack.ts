@@ -5,6 +5,7 @@ import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { createTestDatabase, type TestDatabase } from "./database.js";
 import { dropTopics, kafkaBrokers, redisUrl, uniqueTopicPrefix } from "./infra.js";
+import { testTlsEnv } from "./pki.js";
 
 export const SERVICE_NAMES = ["auth", "product", "order", "payment", "notification", "gateway"] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -158,6 +159,8 @@ export async function startStack(opts: StackOptions = {}) {
     ORDER_GRPC_ADDR: addr("order"),
     PAYMENT_GRPC_ADDR: addr("payment"),
     NOTIFICATION_GRPC_ADDR: addr("notification"),
+    // Auth refuses to start without it: signing keys encrypted at rest, as in production.
+    KEY_ENCRYPTION_SECRET: randomBytes(32).toString("base64url"),
     ADMIN_EMAIL: admin.email,
     ADMIN_PASSWORD: admin.password,
     RATE_LIMIT_KEY_PREFIX: `e2e-${runId}:`,
@@ -178,6 +181,8 @@ export async function startStack(opts: StackOptions = {}) {
       GATEWAY_PORT: String(p.http),
       ...(name === "gateway" ? { GATEWAY_ADMIN_PORT: String(p.metrics) } : {}),
       GRPC_PORT: String(p.grpc),
+      // gRPC over mutual TLS, each service with its certificate of a throwaway CA.
+      ...testTlsEnv(name),
       ...(db ? { DATABASE_URL: opts.databaseUrl?.(db.url) ?? db.url } : {}),
       // Auth seals one-time tokens with it and notification opens them; no other service holds it.
       ...(name === "auth" || name === "notification" ? { ONE_TIME_TOKEN_KEY: oneTimeTokenKey } : {}),

@@ -1,4 +1,4 @@
-import { createGrpcServer, type GrpcServer, protos } from "@shop/grpc";
+import { createGrpcServer, type GrpcServer, type GrpcServerCredentials, protos } from "@shop/grpc";
 import { createTokenVerifier } from "@shop/identity";
 import { createHttpApp, type Logger, pingDb, type Registry, type Sql } from "@shop/platform";
 import type { Config } from "./config.js";
@@ -94,8 +94,17 @@ export function buildHttpApp(deps: AppDeps) {
 }
 
 /** The gRPC server with shop.auth.v1.AuthService. Never listens: `main.ts` (or a test) does. */
-export function buildGrpcServer(deps: { logger: Logger; metrics: Registry; auth: AuthContext }): GrpcServer {
-  const server = createGrpcServer({ logger: deps.logger, metrics: deps.metrics });
+export function buildGrpcServer(deps: {
+  logger: Logger;
+  metrics: Registry;
+  auth: AuthContext;
+  credentials: GrpcServerCredentials;
+}): GrpcServer {
+  const server = createGrpcServer({
+    logger: deps.logger,
+    metrics: deps.metrics,
+    credentials: deps.credentials,
+  });
   server.addService(
     protos().auth.AuthService.service,
     authServiceHandlers(deps.auth),

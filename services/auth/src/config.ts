@@ -1,6 +1,8 @@
 import { oneTimeTokenKeySetting } from "@shop/identity";
+import { grpcCallerSettings, grpcTlsSettings } from "@shop/grpc";
 import { relaySettings } from "@shop/outbox";
 import {
+  bool,
   ConfigError,
   type ConfigOf,
   commonSettings,
@@ -32,6 +34,8 @@ function secret(env: string, doc: string, minLength: number): Setting<string> {
 export const configSpec = {
   ...commonSettings("auth", 8081),
   ...grpcSettings(50051),
+  ...grpcTlsSettings(),
+  ...grpcCallerSettings(["gateway"]),
   ...databaseSettings("shop_auth"),
   ...kafkaSettings(),
   ...relaySettings(),
@@ -71,8 +75,13 @@ export const configSpec = {
   ),
   keyEncryptionSecret: secret(
     "KEY_ENCRYPTION_SECRET",
-    "encrypts signing private keys at rest (AES-256-GCM); unset stores them unencrypted",
+    "encrypts signing private keys at rest (AES-256-GCM); required unless ALLOW_PLAINTEXT_KEYS=true",
     32,
+  ),
+  allowPlaintextKeys: bool(
+    "ALLOW_PLAINTEXT_KEYS",
+    "development only: start without KEY_ENCRYPTION_SECRET and store signing private keys unencrypted",
+    false,
   ),
   signingKeyRefreshSeconds: int(
     "SIGNING_KEY_REFRESH_SECONDS",
@@ -155,6 +164,13 @@ export function loadAuthConfig(env: NodeJS.ProcessEnv): Config {
   }
   if (config.loginLockoutBaseSeconds > config.loginLockoutMaxSeconds) {
     throw new ConfigError("LOGIN_LOCKOUT_BASE_SECONDS", "must not exceed LOGIN_LOCKOUT_MAX_SECONDS");
+  }
+  // Without the secret the private keys that sign every token lie in the database in the clear.
+  if (!config.keyEncryptionSecret && !config.allowPlaintextKeys) {
+    throw new ConfigError(
+      "KEY_ENCRYPTION_SECRET",
+      "is required (at least 32 characters); ALLOW_PLAINTEXT_KEYS=true starts without it, for development only",
+    );
   }
   return config;
 }

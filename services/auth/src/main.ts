@@ -1,5 +1,6 @@
 import { topicName } from "@shop/events";
 import { decodeOneTimeTokenKey } from "@shop/identity";
+import { loadGrpcCredentials } from "@shop/grpc";
 import { createKafka, ensureTopics } from "@shop/kafka";
 import { createOutbox, createOutboxRelay, RELAY_POOL, relayOptions } from "@shop/outbox";
 import { openDatabase, runMain, startRuntime } from "@shop/platform";
@@ -12,6 +13,7 @@ runMain(async () => {
   const config = loadAuthConfig(process.env);
   // Checked here, not in loadAuthConfig: the key-rotation tool loads the same config without it.
   decodeOneTimeTokenKey(config.oneTimeTokenKey);
+  const grpcCredentials = loadGrpcCredentials(config);
   const { logger, metrics, life } = startRuntime(config);
 
   const sql = openDatabase(life, config);
@@ -26,7 +28,7 @@ runMain(async () => {
     config,
   });
   if (!config.keyEncryptionSecret) {
-    logger.warn("KEY_ENCRYPTION_SECRET is not set: signing private keys are stored unencrypted");
+    logger.warn("ALLOW_PLAINTEXT_KEYS: signing private keys are stored unencrypted (development only)");
   }
   await auth.keys.ensureKey();
   await auth.passwords.prepare();
@@ -57,7 +59,12 @@ runMain(async () => {
   const httpAddress = await http.listen({ host: config.httpHost, port: config.httpPort });
   life.add("http", http, (app) => app.close());
 
-  const grpcServer = buildGrpcServer({ logger, metrics, auth });
+  const grpcServer = buildGrpcServer({
+    logger,
+    metrics,
+    auth,
+    credentials: grpcCredentials.server(config.grpcAllowedCallers),
+  });
   const grpcPort = await grpcServer.listen(config.grpcHost, config.grpcPort);
   life.add("grpc", grpcServer, (server) => server.shutdown(config.shutdownTimeoutMs));
 

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { createMetricsRegistry, createSql, type Sql } from "@shop/platform";
-import { createTestDatabase, type TestDatabase } from "@shop/testkit";
+import { createTestDatabase, type TestDatabase, testTlsEnv } from "@shop/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildHttpApp } from "../src/app.js";
 import { loadAuthConfig } from "../src/config.js";
@@ -80,7 +80,7 @@ describe("auth configuration", () => {
   });
 
   it("when nothing is set, then the defaults are the documented ones", () => {
-    const config = loadAuthConfig({});
+    const config = loadAuthConfig({ ALLOW_PLAINTEXT_KEYS: "true" });
     expect(config).toMatchObject({
       accessTokenTtlSeconds: 900,
       refreshTokenTtlDays: 30,
@@ -104,5 +104,30 @@ describe("auth configuration", () => {
     expect(result.stderr).toBe(
       'invalid configuration: PASSWORD_HASH_MEMORY_KIB must be an integer (got "lots")\n',
     );
+  });
+
+  it("when KEY_ENCRYPTION_SECRET is not set, then the service refuses to start unless ALLOW_PLAINTEXT_KEYS=true", async () => {
+    expect(() => loadAuthConfig({})).toThrow(/KEY_ENCRYPTION_SECRET is required/);
+    expect(loadAuthConfig({ ALLOW_PLAINTEXT_KEYS: "true" }).allowPlaintextKeys).toBe(true);
+    const result = await run("node", ["dist/main.js"], {
+      cwd: SERVICE_DIR,
+      env: { PATH: process.env.PATH },
+    }).catch((err: { code: number; stdout: string; stderr: string }) => err);
+    expect(result).toMatchObject({ code: 1, stdout: "" });
+    expect(result.stderr).toMatch(/^invalid configuration: KEY_ENCRYPTION_SECRET is required/);
+  });
+
+  it("when gRPC TLS is on and a certificate file is missing, then the service refuses to start naming the variable", async () => {
+    const result = await run("node", ["dist/main.js"], {
+      cwd: SERVICE_DIR,
+      env: {
+        PATH: process.env.PATH,
+        ALLOW_PLAINTEXT_KEYS: "true",
+        ...testTlsEnv("auth"),
+        GRPC_TLS_CERT_FILE: "/nonexistent/auth.crt",
+      },
+    }).catch((err: { code: number; stdout: string; stderr: string }) => err);
+    expect(result).toMatchObject({ code: 1, stdout: "" });
+    expect(result.stderr).toMatch(/^invalid configuration: GRPC_TLS_CERT_FILE cannot be read/);
   });
 });

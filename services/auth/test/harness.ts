@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { createGrpcClient, protos } from "@shop/grpc";
+import { createGrpcClient, loadGrpcCredentials, protos } from "@shop/grpc";
 import { createOneTimeTokenSeal, type OneTimeTokenPurpose } from "@shop/identity";
 import { createOutbox } from "@shop/outbox";
 import {
@@ -10,17 +10,21 @@ import {
   type Registry,
   type Sql,
 } from "@shop/platform";
-import { createTestDatabase, type TestDatabase, uid, uniqueTopicPrefix } from "@shop/testkit";
+import { createTestDatabase, type TestDatabase, testTlsConfig, uid, uniqueTopicPrefix } from "@shop/testkit";
 import { buildGrpcServer, createAuthContext } from "../src/app.js";
 import { type Config, loadAuthConfig } from "../src/config.js";
 import type { AuthContext } from "../src/domain/context.js";
 
 export const logger: Logger = createLogger({ service: "auth-test", level: "silent" });
 
-/** A cheap argon2id cost keeps the suite fast; the password tests check the production default. */
+/**
+ * A cheap argon2id cost keeps the suite fast (the password tests check the production default);
+ * plaintext keys unless a test sets KEY_ENCRYPTION_SECRET (signing-keys.test.ts covers both).
+ */
 export const TEST_ENV = {
   PASSWORD_HASH_MEMORY_KIB: "1024",
   PASSWORD_HASH_PASSES: "1",
+  ALLOW_PLAINTEXT_KEYS: "true",
   // A fresh key per run, as the notification service would hold it.
   ONE_TIME_TOKEN_KEY: randomBytes(32).toString("base64url"),
 };
@@ -64,9 +68,17 @@ export async function startAuthService(env: Record<string, string> = {}) {
   const sql = createSql(db.url, { max: 4 });
   const { auth, config, metrics } = authContextFor(sql, env);
   await auth.keys.ensureKey();
-  const server = buildGrpcServer({ logger, metrics, auth });
+  const server = buildGrpcServer({
+    logger,
+    metrics,
+    auth,
+    credentials: loadGrpcCredentials(testTlsConfig("auth")).server(config.grpcAllowedCallers),
+  });
   const port = await server.listen("127.0.0.1", 0);
-  const client = createGrpcClient(protos().auth.AuthService, `127.0.0.1:${port}`, { deadlineMs: 15_000 });
+  const client = createGrpcClient(protos().auth.AuthService, `127.0.0.1:${port}`, {
+    credentials: loadGrpcCredentials(testTlsConfig("gateway")).client("auth"),
+    deadlineMs: 15_000,
+  });
 
   return {
     db,

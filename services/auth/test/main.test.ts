@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { topicName } from "@shop/events";
-import { createGrpcClient, protos } from "@shop/grpc";
+import { createGrpcClient, loadGrpcCredentials, protos } from "@shop/grpc";
 import { createKafka } from "@shop/kafka";
 import { createSql, type Sql } from "@shop/platform";
 import {
@@ -11,6 +11,8 @@ import {
   eventually,
   kafkaBrokers,
   type TestDatabase,
+  testTlsConfig,
+  testTlsEnv,
   uid,
   uniqueTopicPrefix,
 } from "@shop/testkit";
@@ -41,6 +43,8 @@ beforeAll(async () => {
       PASSWORD_HASH_MEMORY_KIB: "1024",
       PASSWORD_HASH_PASSES: "1",
       ONE_TIME_TOKEN_KEY: randomBytes(32).toString("base64url"),
+      KEY_ENCRYPTION_SECRET: `secret-${uid()}-${uid()}-${uid()}`,
+      ...testTlsEnv("auth"),
       ADMIN_EMAIL: adminEmail,
       ADMIN_PASSWORD: "root password",
     },
@@ -69,7 +73,9 @@ describe("the auth service process", () => {
       keys: { kid: string }[];
     };
     expect(jwks.keys).toHaveLength(1);
-    const client = createGrpcClient(protos().auth.AuthService, `127.0.0.1:${grpcPort}`);
+    const client = createGrpcClient(protos().auth.AuthService, `127.0.0.1:${grpcPort}`, {
+      credentials: loadGrpcCredentials(testTlsConfig("gateway")).client("auth"),
+    });
     expect(JSON.parse((await client.GetJwks({})).json)).toEqual(jwks);
 
     const admin = await client.Login({ email: adminEmail, password: "root password" });

@@ -32,7 +32,7 @@ async function storedHashOf(email: string): Promise<string> {
 
 describe("password hashing", () => {
   it("when the defaults are used, then the hash is an argon2id PHC string with OWASP's parameters that verifies, without blocking the event loop", async () => {
-    const config = loadAuthConfig({});
+    const config = loadAuthConfig({ ALLOW_PLAINTEXT_KEYS: "true" });
     const hasher = createPasswordHasher({
       memory: config.passwordHashMemoryKib,
       passes: config.passwordHashPasses,

@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { PRODUCT_CHANGES_CHANNEL } from "@shop/events";
+import { grpcTlsSettings } from "@shop/grpc";
 import {
   accessTokenSettings,
   type ConfigOf,
@@ -64,6 +65,7 @@ export const configSpec = {
     "notification service gRPC address",
     "127.0.0.1:50055",
   ),
+  ...grpcTlsSettings(),
   ...accessTokenSettings(),
   jwksCacheMs: int(
     "JWKS_CACHE_MS",

@@ -1,3 +1,4 @@
+import { loadGrpcCredentials } from "@shop/grpc";
 import { createTokenVerifier } from "@shop/identity";
 import { createRedis, loadConfig, runMain, startRuntime } from "@shop/platform";
 import { buildAdminApp, buildApp } from "./app.js";
@@ -7,14 +8,15 @@ import { closeDownstreamClients, createDownstreamClients } from "./data-access/g
 
 runMain(async () => {
   const config = loadConfig(configSpec, process.env);
+  const grpcCredentials = loadGrpcCredentials(config);
   const { logger, metrics, life } = startRuntime(config);
 
   // Created once; stopped in reverse order: HTTP intake first, then the clients it used.
   const redis = life.add("redis", createRedis(config.redisUrl), (r) => r.quit());
-  const clients = life.add("downstreams", createDownstreamClients(config), async (c) =>
+  const clients = life.add("downstreams", createDownstreamClients(config, grpcCredentials), async (c) =>
     closeDownstreamClients(c),
   );
-  const health = life.add("downstream-health", createDownstreamHealth(config), async (h) => {
+  const health = life.add("downstream-health", createDownstreamHealth(config, grpcCredentials), async (h) => {
     for (const c of Object.values(h)) c.close();
   });
   const verifier = createTokenVerifier({

@@ -1,5 +1,5 @@
 import { createEventConsumer, type EventConsumer } from "@shop/consumer";
-import { createGrpcServer, type GrpcServer, protos } from "@shop/grpc";
+import { createGrpcServer, type GrpcServer, type GrpcServerCredentials, protos } from "@shop/grpc";
 import { createOneTimeTokenSeal, type OneTimeTokenSeal, type TokenVerifier } from "@shop/identity";
 import type { Kafka } from "@shop/kafka";
 import { createHttpApp, type Logger, pingDb, type Registry, type Sql } from "@shop/platform";
@@ -48,6 +48,8 @@ export function buildHttpApp(deps: AppDeps) {
 export interface ServiceDeps extends AppDeps {
   /** Verifies the caller's token (createTokenVerifier; tests pass createTestIssuer's keys). */
   verifier: TokenVerifier;
+  /** How gRPC callers are authenticated: `loadGrpcCredentials(config).server(allowedCallers)`. */
+  grpcCredentials: GrpcServerCredentials;
   transports: Transports;
   dispatch: DispatchSettings;
   publicBaseUrl: string;
@@ -103,7 +105,11 @@ export function buildNotificationService(deps: ServiceDeps): NotificationService
     publicBaseUrl: deps.publicBaseUrl,
   };
 
-  const grpc = createGrpcServer({ logger: deps.logger, metrics: deps.metrics });
+  const grpc = createGrpcServer({
+    logger: deps.logger,
+    metrics: deps.metrics,
+    credentials: deps.grpcCredentials,
+  });
   grpc.addService(
     protos().notification.NotificationService.service,
     createNotificationHandlers({ verifier: deps.verifier, notifications, recipients }),

@@ -1,4 +1,5 @@
 import { oneTimeTokenKeySetting } from "@shop/identity";
+import { grpcCallerSettings, grpcTlsSettings } from "@shop/grpc";
 import {
   accessTokenSettings,
   bool,
@@ -17,6 +18,8 @@ import {
 export const configSpec = {
   ...commonSettings("notification", 8085),
   ...grpcSettings(50055),
+  ...grpcTlsSettings(),
+  ...grpcCallerSettings(["gateway"]),
   ...databaseSettings("shop_notification"),
   ...kafkaSettings(),
   ...accessTokenSettings(),

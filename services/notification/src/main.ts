@@ -1,3 +1,4 @@
+import { loadGrpcCredentials } from "@shop/grpc";
 import { createTokenVerifier, decodeOneTimeTokenKey } from "@shop/identity";
 import { createKafka } from "@shop/kafka";
 import { loadConfig, openDatabase, runMain, startRuntime } from "@shop/platform";
@@ -8,6 +9,7 @@ runMain(async () => {
   const config = loadConfig(configSpec, process.env);
   // Before anything starts: a missing or bad key stops the process naming the variable.
   decodeOneTimeTokenKey(config.oneTimeTokenKey);
+  const grpcCredentials = loadGrpcCredentials(config);
   const { logger, metrics, life } = startRuntime(config);
 
   const settings = settingsFromConfig(config, logger);
@@ -28,6 +30,7 @@ runMain(async () => {
     metrics,
     sql,
     verifier: createTokenVerifier({ jwksUrl: config.authJwksUrl, cacheMaxAgeMs: config.accessTokenCacheMs }),
+    grpcCredentials: grpcCredentials.server(config.grpcAllowedCallers),
     ...settings,
   });
 

@@ -17,7 +17,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildHttpApp, buildNotificationService, settingsFromConfig } from "../src/app.js";
 import { configSpec } from "../src/config.js";
 import { createTransports } from "../src/transports/create-transports.js";
-import { ONE_TIME_TOKEN_KEY, oneTimeTokens, sealedToken, testDispatch } from "./support/service.js";
+import {
+  ONE_TIME_TOKEN_KEY,
+  oneTimeTokens,
+  sealedToken,
+  testDispatch,
+  testGrpcCredentials,
+} from "./support/service.js";
 import { startSmtpPeer } from "./support/smtp-peer.js";
 import { startTelegramPeer } from "./support/telegram-peer.js";
 
@@ -119,6 +125,7 @@ describe("notification service", () => {
       metrics: createMetricsRegistry("notification"),
       sql,
       verifier: createTokenVerifier({ keys: issuer.keys }),
+      grpcCredentials: testGrpcCredentials(),
       transports,
       publicBaseUrl: "http://localhost:8080",
       oneTimeTokens,
@@ -179,6 +186,7 @@ describe("notification service", () => {
       metrics: createMetricsRegistry("notification"),
       sql,
       verifier: createTokenVerifier({ keys: issuer.keys }),
+      grpcCredentials: testGrpcCredentials(),
       ...settingsFromConfig(config, silent()),
     });
     const userId = `u-${uid()}`;

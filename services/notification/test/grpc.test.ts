@@ -1,6 +1,6 @@
 import { randomInt, randomUUID } from "node:crypto";
-import { createGrpcClient, type PromiseClient, protos } from "@shop/grpc";
-import { createTestDatabase, type TestDatabase, uid } from "@shop/testkit";
+import { createGrpcClient, loadGrpcCredentials, type PromiseClient, protos } from "@shop/grpc";
+import { createTestDatabase, type TestDatabase, testTlsConfig, uid } from "@shop/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NewNotification } from "../src/data-access/notification-repository.js";
 import { type RunningService, startNotificationService } from "./support/service.js";
@@ -16,7 +16,9 @@ beforeAll(async () => {
   // Nothing here sends: the SMTP port is never dialled because the dispatcher is not started.
   app = await startNotificationService({ databaseUrl: db.url, smtpPort: 1 });
   const port = await app.service.grpc.listen("127.0.0.1", 0);
-  client = createGrpcClient(protos().notification.NotificationService, `127.0.0.1:${port}`);
+  client = createGrpcClient(protos().notification.NotificationService, `127.0.0.1:${port}`, {
+    credentials: loadGrpcCredentials(testTlsConfig("gateway")).client("notification"),
+  });
 });
 
 afterAll(async () => {

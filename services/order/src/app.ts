@@ -1,4 +1,4 @@
-import { createGrpcServer, type GrpcServer } from "@shop/grpc";
+import { createGrpcServer, type GrpcServer, type GrpcServerCredentials } from "@shop/grpc";
 import type { TokenVerifier } from "@shop/identity";
 import { createOutbox } from "@shop/outbox";
 import { createHttpApp, type Logger, pingDb, type Registry, type Sql } from "@shop/platform";
@@ -60,9 +60,17 @@ export function buildOrderDomain(deps: OrderDomainDeps): PlaceOrderDeps & SagaDe
 
 /** The gRPC server with OrderService. Never listens. */
 export function buildGrpcServer(
-  deps: AppDeps & { domain: Omit<OrderGrpcDeps, "verifier">; verifier: Pick<TokenVerifier, "verify"> },
+  deps: AppDeps & {
+    domain: Omit<OrderGrpcDeps, "verifier">;
+    verifier: Pick<TokenVerifier, "verify">;
+    credentials: GrpcServerCredentials;
+  },
 ): GrpcServer {
-  const server = createGrpcServer({ logger: deps.logger, metrics: deps.metrics });
+  const server = createGrpcServer({
+    logger: deps.logger,
+    metrics: deps.metrics,
+    credentials: deps.credentials,
+  });
   addOrderService(server, { ...deps.domain, verifier: deps.verifier });
   return server;
 }

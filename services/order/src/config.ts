@@ -1,4 +1,5 @@
 import { PRODUCT_CHANGES_CHANNEL } from "@shop/events";
+import { grpcCallerSettings, grpcTlsSettings } from "@shop/grpc";
 import { relaySettings } from "@shop/outbox";
 import {
   accessTokenSettings,
@@ -16,6 +17,8 @@ import {
 export const configSpec = {
   ...commonSettings("order", 8083),
   ...grpcSettings(50053),
+  ...grpcTlsSettings(),
+  ...grpcCallerSettings(["gateway"]),
   ...databaseSettings("shop_order"),
   ...kafkaSettings(),
   ...relaySettings(),

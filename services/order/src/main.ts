@@ -1,4 +1,5 @@
 import { catalogChangesChannel, createNearCache } from "@shop/events";
+import { loadGrpcCredentials } from "@shop/grpc";
 import { createTokenVerifier } from "@shop/identity";
 import { createKafka } from "@shop/kafka";
 import { createOutboxRelay, RELAY_POOL, relayOptions } from "@shop/outbox";
@@ -11,6 +12,7 @@ import { createStuckOrderSweeper } from "./entry-points/scheduler/stuck-order-sw
 
 runMain(async () => {
   const config = loadConfig(configSpec, process.env);
+  const grpcCredentials = loadGrpcCredentials(config);
   const { logger, metrics, life } = startRuntime(config);
 
   // Clients first, so they are closed last.
@@ -37,6 +39,7 @@ runMain(async () => {
   const catalog = life.add(
     "product-client",
     createProductCatalog(config.productGrpc, {
+      credentials: grpcCredentials.client("product"),
       deadlineMs: config.productTimeoutMs,
       ...(prices ? { cache: prices } : {}),
     }),
@@ -80,7 +83,14 @@ runMain(async () => {
   sweeper.start();
 
   // Intake last, so it stops first.
-  const grpcServer = buildGrpcServer({ logger, metrics, sql, domain, verifier });
+  const grpcServer = buildGrpcServer({
+    logger,
+    metrics,
+    sql,
+    domain,
+    verifier,
+    credentials: grpcCredentials.server(config.grpcAllowedCallers),
+  });
   await grpcServer.listen(config.grpcHost, config.grpcPort);
   life.add("grpc", grpcServer, (server) => server.shutdown(config.shutdownTimeoutMs));
 

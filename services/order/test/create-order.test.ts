@@ -7,6 +7,7 @@ import { buildGrpcServer, buildOrderDomain } from "../src/app.js";
 import { createProductCatalog } from "../src/data-access/product-catalog.js";
 import type { EventSink } from "../src/domain/order-events.js";
 import { startProductStandIn } from "./product-stand-in.js";
+import { catalogCredentials, gatewayCredentials, orderServerCredentials } from "./tls.js";
 
 const logger = createLogger({ service: "order", level: "silent" });
 let db: TestDatabase;
@@ -27,10 +28,13 @@ async function startOrderService(wrapOutbox?: (real: EventSink) => EventSink) {
     sql,
     domain,
     verifier: createTokenVerifier({ keys: issuer.keys }),
+    credentials: orderServerCredentials(),
   });
   servers.push(server);
   const port = await server.listen("127.0.0.1", 0);
-  return createGrpcClient(protos().order.OrderService, `127.0.0.1:${port}`);
+  return createGrpcClient(protos().order.OrderService, `127.0.0.1:${port}`, {
+    credentials: gatewayCredentials(),
+  });
 }
 
 let client: Awaited<ReturnType<typeof startOrderService>>;
@@ -39,7 +43,7 @@ beforeAll(async () => {
   db = await createTestDatabase("order");
   sql = createSql(db.url, { max: 10 });
   products = await startProductStandIn();
-  catalog = createProductCatalog(products.address);
+  catalog = createProductCatalog(products.address, { credentials: catalogCredentials() });
   issuer = await createTestIssuer();
   client = await startOrderService();
 });
@@ -215,7 +219,10 @@ describe("CreateOrder", () => {
   });
 
   it("when the product service is unreachable, then the call fails as UNAVAILABLE and nothing is written", async () => {
-    const deadCatalog = createProductCatalog("127.0.0.1:1", { deadlineMs: 500 });
+    const deadCatalog = createProductCatalog("127.0.0.1:1", {
+      credentials: catalogCredentials(),
+      deadlineMs: 500,
+    });
     const metrics = createMetricsRegistry("order");
     const domain = buildOrderDomain({ logger, metrics, sql, catalog: deadCatalog, topicPrefix: "t." });
     const server = buildGrpcServer({
@@ -224,10 +231,13 @@ describe("CreateOrder", () => {
       sql,
       domain,
       verifier: createTokenVerifier({ keys: issuer.keys }),
+      credentials: orderServerCredentials(),
     });
     servers.push(server);
     const port = await server.listen("127.0.0.1", 0);
-    const cut = createGrpcClient(protos().order.OrderService, `127.0.0.1:${port}`);
+    const cut = createGrpcClient(protos().order.OrderService, `127.0.0.1:${port}`, {
+      credentials: gatewayCredentials(),
+    });
     const alice = await user();
     const err = await fails(
       cut.CreateOrder({ items: [{ productId: addProduct(), quantity: 1 }] }, { authorization: alice.auth }),

@@ -5,6 +5,7 @@ import { redisUrl, uid } from "@shop/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CatalogProduct, createProductCatalog } from "../src/data-access/product-catalog.js";
 import { startProductStandIn } from "./product-stand-in.js";
+import { catalogCredentials } from "./tls.js";
 
 let redis: Redis;
 let products: Awaited<ReturnType<typeof startProductStandIn>>;
@@ -34,7 +35,7 @@ async function openCatalog() {
     logger: createLogger({ service: "order", level: "silent" }),
     metrics: createMetricsRegistry("order"),
   });
-  const catalog = createProductCatalog(products.address, { cache });
+  const catalog = createProductCatalog(products.address, { credentials: catalogCredentials(), cache });
   closers.push(
     () => cache.close(),
     () => catalog.close(),

@@ -1,5 +1,6 @@
-import { createGrpcServer, protos } from "@shop/grpc";
+import { createGrpcServer, loadGrpcCredentials, protos } from "@shop/grpc";
 import { AppError, createLogger, createMetricsRegistry } from "@shop/platform";
+import { testTlsConfig } from "@shop/testkit";
 
 export interface StandInProduct {
   id: string;
@@ -21,6 +22,7 @@ export async function startProductStandIn() {
   const server = createGrpcServer({
     logger: createLogger({ service: "product-stand-in", level: "silent" }),
     metrics: createMetricsRegistry("product-stand-in"),
+    credentials: loadGrpcCredentials(testTlsConfig("product")).server(["order"]),
   });
   const unimplemented = async (): Promise<never> => {
     throw AppError.unavailable("not part of the stand-in");

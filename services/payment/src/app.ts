@@ -1,4 +1,4 @@
-import { createGrpcServer, type GrpcServer } from "@shop/grpc";
+import { createGrpcServer, type GrpcServer, type GrpcServerCredentials } from "@shop/grpc";
 import type { TokenVerifier } from "@shop/identity";
 import { createOutbox } from "@shop/outbox";
 import { createHttpApp, type Logger, pingDb, type Registry, type Sql } from "@shop/platform";
@@ -54,9 +54,17 @@ export function buildPaymentDomain(deps: PaymentDomainDeps): PaymentDeps {
 
 /** The gRPC server with PaymentService. Never listens. */
 export function buildGrpcServer(
-  deps: AppDeps & { domain: PaymentDeps; verifier: Pick<TokenVerifier, "verify"> },
+  deps: AppDeps & {
+    domain: PaymentDeps;
+    verifier: Pick<TokenVerifier, "verify">;
+    credentials: GrpcServerCredentials;
+  },
 ): GrpcServer {
-  const server = createGrpcServer({ logger: deps.logger, metrics: deps.metrics });
+  const server = createGrpcServer({
+    logger: deps.logger,
+    metrics: deps.metrics,
+    credentials: deps.credentials,
+  });
   addPaymentService(server, { payments: deps.domain.payments, verifier: deps.verifier });
   return server;
 }

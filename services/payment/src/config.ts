@@ -1,3 +1,4 @@
+import { grpcCallerSettings, grpcTlsSettings } from "@shop/grpc";
 import { relaySettings } from "@shop/outbox";
 import {
   accessTokenSettings,
@@ -25,6 +26,8 @@ const failureMode: Setting<string> = {
 export const configSpec = {
   ...commonSettings("payment", 8084),
   ...grpcSettings(50054),
+  ...grpcTlsSettings(),
+  ...grpcCallerSettings(["gateway"]),
   ...databaseSettings("shop_payment"),
   ...kafkaSettings(),
   ...relaySettings(),

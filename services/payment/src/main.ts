@@ -1,3 +1,4 @@
+import { loadGrpcCredentials } from "@shop/grpc";
 import { createTokenVerifier } from "@shop/identity";
 import { createKafka } from "@shop/kafka";
 import { createOutboxRelay, RELAY_POOL, relayOptions } from "@shop/outbox";
@@ -8,6 +9,7 @@ import { createPaymentEventsConsumer } from "./entry-points/kafka/payment-events
 
 runMain(async () => {
   const config = loadConfig(configSpec, process.env);
+  const grpcCredentials = loadGrpcCredentials(config);
   const { logger, metrics, life } = startRuntime(config);
 
   // Clients first, so they are closed last.
@@ -50,7 +52,14 @@ runMain(async () => {
   consuming.catch(() => {});
 
   // Intake last, so it stops first.
-  const grpcServer = buildGrpcServer({ logger, metrics, sql, domain, verifier });
+  const grpcServer = buildGrpcServer({
+    logger,
+    metrics,
+    sql,
+    domain,
+    verifier,
+    credentials: grpcCredentials.server(config.grpcAllowedCallers),
+  });
   await grpcServer.listen(config.grpcHost, config.grpcPort);
   life.add("grpc", grpcServer, (server) => server.shutdown(config.shutdownTimeoutMs));
 

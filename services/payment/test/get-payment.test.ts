@@ -1,9 +1,9 @@
 import { randomInt } from "node:crypto";
 import { createEvent } from "@shop/events";
-import { createGrpcClient, type GrpcServer, protos } from "@shop/grpc";
+import { createGrpcClient, type GrpcServer, loadGrpcCredentials, protos } from "@shop/grpc";
 import { createTestIssuer, createTokenVerifier } from "@shop/identity";
 import { type AppError, createLogger, createMetricsRegistry, createSql, type Sql } from "@shop/platform";
-import { createTestDatabase, type TestDatabase, uid } from "@shop/testkit";
+import { createTestDatabase, type TestDatabase, testTlsConfig, uid } from "@shop/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildGrpcServer, buildPaymentDomain } from "../src/app.js";
 import { chargeOrder } from "../src/domain/charge-order.js";
@@ -38,9 +38,12 @@ beforeAll(async () => {
     sql,
     domain,
     verifier: createTokenVerifier({ keys: issuer.keys }),
+    credentials: loadGrpcCredentials(testTlsConfig("payment")).server(["gateway"]),
   });
   const port = await server.listen("127.0.0.1", 0);
-  client = createGrpcClient(protos().payment.PaymentService, `127.0.0.1:${port}`);
+  client = createGrpcClient(protos().payment.PaymentService, `127.0.0.1:${port}`, {
+    credentials: loadGrpcCredentials(testTlsConfig("gateway")).client("payment"),
+  });
 });
 afterAll(async () => {
   client.close();
@@ -100,10 +103,11 @@ describe("GetPayment", () => {
       currency: "EUR",
     });
     await sql.begin((tx) => refundCancelledOrder(domain, cancel.payload, tx));
-    expect((await client.GetPayment({ orderId: id })).status).toBe("REFUNDED");
+    const payment = await client.GetPayment({ orderId: id }, { authorization: await bearer(owner) });
+    expect(payment.status).toBe("REFUNDED");
   });
 
-  it("when another customer asks, then it is NOT_FOUND; an admin and an internal caller see it", async () => {
+  it("when another customer asks, then it is NOT_FOUND; an admin sees it", async () => {
     const owner = `u-${uid()}`;
     const id = await chargedOrder(owner);
     const err = await fails(
@@ -115,7 +119,12 @@ describe("GetPayment", () => {
       { authorization: await bearer(`a-${uid()}`, "admin") },
     );
     expect(asAdmin.orderId).toBe(id);
-    expect((await client.GetPayment({ orderId: id })).orderId).toBe(id);
+  });
+
+  it("when no user token is forwarded, then it is UNAUTHENTICATED even for a caller with a service certificate", async () => {
+    const id = await chargedOrder(`u-${uid()}`);
+    const err = await fails(client.GetPayment({ orderId: id }));
+    expect(err.kind).toBe("UNAUTHENTICATED");
   });
 
   it("when a forwarded token is invalid, then it is UNAUTHENTICATED", async () => {
@@ -125,7 +134,9 @@ describe("GetPayment", () => {
   });
 
   it("when the order has no payment, then it is NOT_FOUND", async () => {
-    const err = await fails(client.GetPayment({ orderId: 123_456_789_011 }));
+    const err = await fails(
+      client.GetPayment({ orderId: 123_456_789_011 }, { authorization: await bearer(`u-${uid()}`) }),
+    );
     expect(err.kind).toBe("NOT_FOUND");
   });
 });

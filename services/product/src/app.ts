@@ -1,5 +1,5 @@
 import { createEventConsumer } from "@shop/consumer";
-import { createGrpcServer, type GrpcServer } from "@shop/grpc";
+import { createGrpcServer, type GrpcServer, type GrpcServerCredentials } from "@shop/grpc";
 import type { TokenVerifier } from "@shop/identity";
 import type { Kafka } from "@shop/kafka";
 import { createHttpApp, type Logger, pingDb, type Redis, type Registry, type Sql } from "@shop/platform";
@@ -67,9 +67,13 @@ export function buildProductDeps(opts: ProductDepsOptions): ProductDeps {
 /** The gRPC server with ProductService registered. Never listens: `main.ts` (or a test) does. */
 export function buildGrpcServer(
   deps: ProductDeps,
-  opts: { verifier: TokenVerifier; metrics: Registry },
+  opts: { verifier: TokenVerifier; metrics: Registry; credentials: GrpcServerCredentials },
 ): GrpcServer {
-  const server = createGrpcServer({ logger: deps.logger, metrics: opts.metrics });
+  const server = createGrpcServer({
+    logger: deps.logger,
+    metrics: opts.metrics,
+    credentials: opts.credentials,
+  });
   server.addService(
     productServiceDefinition(),
     productServiceHandlers({ ...deps, verifier: opts.verifier }),

@@ -1,4 +1,5 @@
 import { PRODUCT_CHANGES_CHANNEL } from "@shop/events";
+import { grpcCallerSettings, grpcTlsSettings } from "@shop/grpc";
 import { relaySettings } from "@shop/outbox";
 import {
   accessTokenSettings,
@@ -15,6 +16,8 @@ import {
 export const configSpec = {
   ...commonSettings("product", 8082),
   ...grpcSettings(50052),
+  ...grpcTlsSettings(),
+  ...grpcCallerSettings(["gateway", "order"]),
   ...databaseSettings("shop_product"),
   ...kafkaSettings(),
   ...relaySettings(),

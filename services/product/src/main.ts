@@ -1,3 +1,4 @@
+import { loadGrpcCredentials } from "@shop/grpc";
 import { createTokenVerifier } from "@shop/identity";
 import { createKafka } from "@shop/kafka";
 import { createOutbox, createOutboxRelay, RELAY_POOL, relayOptions } from "@shop/outbox";
@@ -7,6 +8,7 @@ import { configSpec } from "./config.js";
 
 runMain(async () => {
   const config = loadConfig(configSpec, process.env);
+  const grpcCredentials = loadGrpcCredentials(config);
   const { logger, metrics, life } = startRuntime(config);
 
   // Clients first, so they are closed last.
@@ -56,7 +58,11 @@ runMain(async () => {
     jwksUrl: config.authJwksUrl,
     cacheMaxAgeMs: config.accessTokenCacheMs,
   });
-  const grpcServer = buildGrpcServer(deps, { verifier, metrics });
+  const grpcServer = buildGrpcServer(deps, {
+    verifier,
+    metrics,
+    credentials: grpcCredentials.server(config.grpcAllowedCallers),
+  });
   await grpcServer.listen(config.grpcHost, config.grpcPort);
   life.add("grpc", grpcServer, (server) => server.shutdown(config.shutdownTimeoutMs));
 

@@ -1,4 +1,4 @@
-import { createGrpcClient, protos } from "@shop/grpc";
+import { createGrpcClient, loadGrpcCredentials, protos } from "@shop/grpc";
 import { createTestIssuer, createTokenVerifier } from "@shop/identity";
 import { createOutbox } from "@shop/outbox";
 import {
@@ -9,7 +9,7 @@ import {
   type Redis,
   type Sql,
 } from "@shop/platform";
-import { createTestDatabase, redisUrl, uid, uniqueTopicPrefix } from "@shop/testkit";
+import { createTestDatabase, redisUrl, testTlsConfig, uid, uniqueTopicPrefix } from "@shop/testkit";
 import { buildGrpcServer, buildProductDeps } from "../src/app.js";
 import type { ProductDeps } from "../src/domain/deps.js";
 
@@ -29,7 +29,9 @@ export interface Harness {
 }
 
 function createProductClient(address: string) {
-  return createGrpcClient(protos().product.ProductService, address);
+  return createGrpcClient(protos().product.ProductService, address, {
+    credentials: loadGrpcCredentials(testTlsConfig("gateway")).client("product"),
+  });
 }
 
 /**
@@ -61,7 +63,11 @@ export async function startHarness(opts: { redisUrl?: string; poolMax?: number }
     },
   });
   const issuer = await createTestIssuer();
-  const server = buildGrpcServer(deps, { verifier: createTokenVerifier({ keys: issuer.keys }), metrics });
+  const server = buildGrpcServer(deps, {
+    verifier: createTokenVerifier({ keys: issuer.keys }),
+    metrics,
+    credentials: loadGrpcCredentials(testTlsConfig("product")).server(["gateway", "order"]),
+  });
   const port = await server.listen("127.0.0.1", 0);
   const client = createProductClient(`127.0.0.1:${port}`);
   return {

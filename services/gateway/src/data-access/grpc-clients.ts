@@ -1,4 +1,4 @@
-import { createGrpcClient, type PromiseClient, protos } from "@shop/grpc";
+import { createGrpcClient, type GrpcCredentials, type PromiseClient, protos } from "@shop/grpc";
 import type { Config } from "../config.js";
 
 type Protos = ReturnType<typeof protos>;
@@ -19,21 +19,32 @@ export interface DownstreamClients {
 
 export type ServiceName = keyof DownstreamClients;
 
-/** Creates the clients once per process; `closeDownstreamClients` closes their channels. */
+/**
+ * Creates the clients once per process; `closeDownstreamClients` closes their channels. Each
+ * shows the gateway's certificate and expects the certificate of the service it dials.
+ */
 export function createDownstreamClients(
   config: Pick<
     Config,
     "authGrpc" | "productGrpc" | "orderGrpc" | "paymentGrpc" | "notificationGrpc" | "downstreamTimeoutMs"
   >,
+  credentials: Pick<GrpcCredentials, "client">,
 ): DownstreamClients {
   const p = protos();
-  const opts = { deadlineMs: config.downstreamTimeoutMs };
+  const opts = (service: ServiceName) => ({
+    credentials: credentials.client(service),
+    deadlineMs: config.downstreamTimeoutMs,
+  });
   return {
-    auth: createGrpcClient(p.auth.AuthService, config.authGrpc, opts),
-    product: createGrpcClient(p.product.ProductService, config.productGrpc, opts),
-    order: createGrpcClient(p.order.OrderService, config.orderGrpc, opts),
-    payment: createGrpcClient(p.payment.PaymentService, config.paymentGrpc, opts),
-    notification: createGrpcClient(p.notification.NotificationService, config.notificationGrpc, opts),
+    auth: createGrpcClient(p.auth.AuthService, config.authGrpc, opts("auth")),
+    product: createGrpcClient(p.product.ProductService, config.productGrpc, opts("product")),
+    order: createGrpcClient(p.order.OrderService, config.orderGrpc, opts("order")),
+    payment: createGrpcClient(p.payment.PaymentService, config.paymentGrpc, opts("payment")),
+    notification: createGrpcClient(
+      p.notification.NotificationService,
+      config.notificationGrpc,
+      opts("notification"),
+    ),
   };
 }
 

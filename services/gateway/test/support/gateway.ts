@@ -1,11 +1,19 @@
 import { once } from "node:events";
+import { loadGrpcCredentials } from "@shop/grpc";
 import { createTestIssuer, createTokenVerifier, type TokenVerifier } from "@shop/identity";
 import { createLogger, createMetricsRegistry, createRedis, loadConfig } from "@shop/platform";
-import { redisUrl, uid } from "@shop/testkit";
+import { redisUrl, testTlsConfig, uid } from "@shop/testkit";
 import { buildApp } from "../../src/app.js";
 import { configSpec } from "../../src/config.js";
 import { createDownstreamHealth } from "../../src/data-access/downstreams.js";
 import { closeDownstreamClients, createDownstreamClients } from "../../src/data-access/grpc-clients.js";
+import { STUB_NAME } from "./stubs.js";
+
+/** The gateway's test certificate; every downstream is a stub with the stubs' certificate. */
+function stubCredentials() {
+  const tls = loadGrpcCredentials(testTlsConfig("gateway"));
+  return { client: () => tls.client(STUB_NAME) };
+}
 
 export type TestIssuer = Awaited<ReturnType<typeof createTestIssuer>>;
 
@@ -47,8 +55,9 @@ export async function startGateway(opts: TestGatewayOptions = {}) {
   const redis = createRedis(config.redisUrl);
   redis.on("error", () => {});
   if (opts.waitForRedis !== false) await once(redis, "ready");
-  const clients = createDownstreamClients(config);
-  const health = opts.withHealth ? createDownstreamHealth(config) : undefined;
+  const credentials = stubCredentials();
+  const clients = createDownstreamClients(config, credentials);
+  const health = opts.withHealth ? createDownstreamHealth(config, credentials) : undefined;
   const metrics = createMetricsRegistry("gateway");
   const app = buildApp({
     config,

@@ -1,5 +1,12 @@
-import { type CallContext, createGrpcServer, protos } from "@shop/grpc";
+import { type CallContext, createGrpcServer, loadGrpcCredentials, protos } from "@shop/grpc";
 import { createLogger, createMetricsRegistry } from "@shop/platform";
+import { testTlsConfig } from "@shop/testkit";
+
+/**
+ * The certificate name of every stub: one stub stands in for several services at one address, so
+ * the test gateway expects this name from all of them (see `stubCredentials`).
+ */
+export const STUB_NAME = "downstream-stub";
 
 // biome-ignore lint/suspicious/noExplicitAny: stub handlers take whatever the proto sends
 type Handler = (request: any, ctx: CallContext) => Promise<unknown>;
@@ -25,7 +32,11 @@ const FREE_TEXT: Partial<Record<keyof StubServices, Record<string, string[]>>> =
  * given is served, the rest answer UNIMPLEMENTED. `calls` counts calls per method.
  */
 export async function startStub(services: StubServices) {
-  const server = createGrpcServer({ logger, metrics: createMetricsRegistry("stub") });
+  const server = createGrpcServer({
+    logger,
+    metrics: createMetricsRegistry("stub"),
+    credentials: loadGrpcCredentials(testTlsConfig(STUB_NAME)).server(["gateway"]),
+  });
   const p = protos();
   const definitions = {
     auth: p.auth.AuthService.service,

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { loadGrpcCredentials } from "@shop/grpc";
 import {
   createOneTimeTokenSeal,
   createTestIssuer,
@@ -6,6 +7,7 @@ import {
   type OneTimeTokenPurpose,
 } from "@shop/identity";
 import { createLogger, createMetricsRegistry, createSql, type Sql } from "@shop/platform";
+import { testTlsConfig } from "@shop/testkit";
 import { buildNotificationService, type NotificationService } from "../../src/app.js";
 import type { DispatchSettings } from "../../src/domain/dispatch.js";
 import { createSmtpTransport } from "../../src/transports/smtp-transport.js";
@@ -47,6 +49,10 @@ export const testDispatch: DispatchSettings = {
   leaseMs: 10_000,
 };
 
+/** The notification service's test certificate, accepting the gateway as main.ts does. */
+export const testGrpcCredentials = () =>
+  loadGrpcCredentials(testTlsConfig("notification")).server(["gateway"]);
+
 /** The service in-process, as main.ts wires it, with real SMTP and HTTP peers. */
 export async function startNotificationService(opts: StartOptions) {
   const sql: Sql = createSql(opts.databaseUrl, { max: 4 });
@@ -72,6 +78,7 @@ export async function startNotificationService(opts: StartOptions) {
     metrics,
     sql,
     verifier: createTokenVerifier({ keys: issuer.keys }),
+    grpcCredentials: testGrpcCredentials(),
     transports,
     publicBaseUrl: PUBLIC_BASE_URL,
     oneTimeTokens,

@@ -1,5 +1,5 @@
 import type { NearCache } from "@shop/events";
-import { createGrpcClient, type PromiseClient, protos } from "@shop/grpc";
+import { createGrpcClient, type GrpcClientCredentials, type PromiseClient, protos } from "@shop/grpc";
 
 export interface CatalogProduct {
   id: string;
@@ -19,6 +19,8 @@ const MAX_PRODUCT_ID_LENGTH = 100;
 const ABSENT = Symbol("absent");
 
 export interface ProductCatalogOptions {
+  /** This service's certificate, expecting the product service: `credentials.client("product")`. */
+  credentials: GrpcClientCredentials;
   deadlineMs?: number;
   /**
    * Prices in memory, dropped when the product service announces a change to what a product is
@@ -29,7 +31,7 @@ export interface ProductCatalogOptions {
 }
 
 /** Live products and their current prices, from the product service over gRPC. */
-export function createProductCatalog(address: string, opts: ProductCatalogOptions = {}) {
+export function createProductCatalog(address: string, opts: ProductCatalogOptions) {
   const client: ProductClient = createGrpcClient(protos().product.ProductService, address, opts);
 
   async function fetch(ids: string[], authorization?: string): Promise<Map<string, CatalogProduct>> {

@@ -8,18 +8,17 @@ export interface Caller {
 }
 
 /**
- * The payment of an order. With a caller (a verified token), only the owner or an admin sees it;
- * anyone else gets NOT_FOUND, as for an order without a payment. Without a caller the request is
- * an internal one (see the gRPC entry point).
+ * The payment of an order, for the order's owner or an admin. Anyone else gets NOT_FOUND, exactly
+ * as for an order without a payment, so other users' order ids cannot be probed.
  */
 export async function getPayment(
   deps: { payments: PaymentRepository },
-  caller: Caller | undefined,
+  caller: Caller,
   orderId: number,
 ): Promise<Payment> {
   const payment =
     Number.isSafeInteger(orderId) && orderId > 0 ? await deps.payments.findByOrderId(orderId) : undefined;
-  if (!payment || (caller && caller.role !== "admin" && caller.userId !== payment.userId)) {
+  if (!payment || (caller.role !== "admin" && caller.userId !== payment.userId)) {
     throw AppError.notFound(`no payment for order ${orderId}`);
   }
   return payment;

@@ -9,19 +9,21 @@ export interface PaymentGrpcDeps {
 }
 
 /**
- * PaymentService over gRPC. Authorization is forward-only: when the caller forwards the user's
- * `authorization`, the token is verified and only the order's owner or an admin gets the payment
- * (others: NOT_FOUND; a bad token: UNAUTHENTICATED). A call without one is treated as internal
- * (service to service), like every other call on this private port.
+ * PaymentService over gRPC: every call is made on behalf of the user in `authorization`, which
+ * the caller forwards (a missing or bad token: UNAUTHENTICATED). A service certificate alone
+ * reads no payment: only the order's owner or an admin gets it (others: NOT_FOUND).
  */
 export function addPaymentService(server: GrpcServer, deps: PaymentGrpcDeps): void {
   server.addService(
     protos().payment.PaymentService.service,
     {
       GetPayment: async (req, ctx) => {
-        const identity = ctx.authorization ? await deps.verifier.verify(ctx.authorization) : undefined;
-        const caller = identity ? { userId: identity.userId, role: identity.role } : undefined;
-        const p = await getPayment(deps, caller, Number(req.orderId));
+        const identity = await deps.verifier.verify(ctx.authorization);
+        const p = await getPayment(
+          deps,
+          { userId: identity.userId, role: identity.role },
+          Number(req.orderId),
+        );
         return {
           orderId: p.orderId,
           status: p.status,
