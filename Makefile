@@ -15,7 +15,7 @@ export PATH := $(CURDIR)/.tools/node/bin:$(PATH)
 TEST_CONCURRENCY ?= 3
 
 .PHONY: help install build infra up down status test lint check-types kafka-up kafka-down \
-        bench chaos chaos-quick compose-up compose-down compose-check \
+        audit bench chaos chaos-quick compose-up compose-down compose-check \
         migrate-up migrate-down clean-test-dbs $(addprefix run-,$(SERVICES)) \
         $(addprefix migrate-up-,$(DB_SERVICES)) $(addprefix migrate-down-,$(DB_SERVICES))
 
@@ -23,8 +23,9 @@ help: ## this list
 	@grep -hE '^([a-zA-Z%_-]+|\$$\(addprefix [^,]*,\$$\([A-Z_]+\)\)): .*## ' $(MAKEFILE_LIST) \
 	  | sed -E 's/^\$$\(addprefix [^,]*,\$$\([A-Z_]+\)\): ([^:]+):/\1:/; s/:.*## /\t/' | expand -t 24
 
-install: ## Node 26 when the machine's is older, pnpm (pinned), every dependency from the lock file
+install: ## Node 26 when the machine's is older, pnpm (pinned), every dependency, Chromium for the browser tests
 	@$(LOCAL)/tools.sh
+	@$(LOCAL)/browser.sh
 
 build: install ## compile every package and service
 	@pnpm turbo build --output-logs=errors-only
@@ -93,8 +94,13 @@ chaos: install infra build ## fault injection under load (kill -9, broker outage
 chaos-quick: install infra build ## the short fault-injection suite that `make test` runs too
 	@pnpm --filter @shop/chaos test
 
+audit: install ## high/critical advisories in production dependencies (allow-list: deploy/local/audit-allowlist.txt)
+	@$(LOCAL)/audit.sh
+
 compose-up: ## the whole stack in Docker (needs a Docker engine); see deploy/README.md
-	docker compose -f deploy/docker-compose.yml up -d --build
+	@$(LOCAL)/stack.sh secrets
+	KEY_ENCRYPTION_SECRET="$${KEY_ENCRYPTION_SECRET:-$$(cat $(RUN_DIR)/secrets/key-encryption-secret)}" \
+	  docker compose -f deploy/docker-compose.yml up -d --build
 
 compose-down: ## stop the Docker stack and drop its volumes
 	docker compose -f deploy/docker-compose.yml down -v

@@ -1,13 +1,16 @@
 import { AppError, createLogger, createMetricsRegistry } from "@shop/platform";
+import { testTlsConfig } from "@shop/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGrpcClient } from "../src/client.js";
 import { findControlCharacter } from "../src/control-characters.js";
+import { loadGrpcCredentials } from "../src/credentials.js";
 import { protos } from "../src/protos.js";
 import { createGrpcServer } from "../src/server.js";
 
 const server = createGrpcServer({
   logger: createLogger({ service: "grpc-test", level: "silent" }),
   metrics: createMetricsRegistry("grpc-test"),
+  credentials: loadGrpcCredentials(testTlsConfig("product")).server(["gateway"]),
 });
 let handled = 0;
 const echo = async (req: { name?: string; description?: string }) => {
@@ -33,7 +36,9 @@ let client: ReturnType<
 
 beforeAll(async () => {
   const port = await server.listen("127.0.0.1", 0);
-  client = createGrpcClient(protos().product.ProductService, `127.0.0.1:${port}`);
+  client = createGrpcClient(protos().product.ProductService, `127.0.0.1:${port}`, {
+    credentials: loadGrpcCredentials(testTlsConfig("gateway")).client("product"),
+  });
 });
 afterAll(async () => {
   client.close();

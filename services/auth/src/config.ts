@@ -1,5 +1,5 @@
-import { oneTimeTokenKeySetting } from "@shop/identity";
 import { grpcCallerSettings, grpcTlsSettings } from "@shop/grpc";
+import { oneTimeTokenKeySetting } from "@shop/identity";
 import { relaySettings } from "@shop/outbox";
 import {
   bool,

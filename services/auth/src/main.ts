@@ -1,6 +1,6 @@
 import { topicName } from "@shop/events";
-import { decodeOneTimeTokenKey } from "@shop/identity";
 import { loadGrpcCredentials } from "@shop/grpc";
+import { decodeOneTimeTokenKey } from "@shop/identity";
 import { createKafka, ensureTopics } from "@shop/kafka";
 import { createOutbox, createOutboxRelay, RELAY_POOL, relayOptions } from "@shop/outbox";
 import { openDatabase, runMain, startRuntime } from "@shop/platform";

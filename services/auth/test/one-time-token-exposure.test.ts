@@ -4,7 +4,7 @@ import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { topicName } from "@shop/events";
-import { createGrpcClient, protos } from "@shop/grpc";
+import { createGrpcClient, loadGrpcCredentials, protos } from "@shop/grpc";
 import { createOneTimeTokenSeal } from "@shop/identity";
 import { createKafka } from "@shop/kafka";
 import { createSql, type Sql } from "@shop/platform";
@@ -14,6 +14,8 @@ import {
   eventually,
   kafkaBrokers,
   type TestDatabase,
+  testTlsConfig,
+  testTlsEnv,
   uid,
   uniqueTopicPrefix,
 } from "@shop/testkit";
@@ -42,7 +44,10 @@ beforeAll(async () => {
       GRPC_PORT: "0",
       KAFKA_BROKERS: kafkaBrokers().join(","),
       KAFKA_TOPIC_PREFIX: prefix,
-      PASSWORD_HASH_COST_LOG2: "10",
+      PASSWORD_HASH_MEMORY_KIB: "1024",
+      PASSWORD_HASH_PASSES: "1",
+      KEY_ENCRYPTION_SECRET: `secret-${uid()}-${uid()}-${uid()}`,
+      ...testTlsEnv("auth"),
       ONE_TIME_TOKEN_KEY: KEY,
       OUTBOX_PUBLISHED_RETENTION_SECONDS: "1",
     },
@@ -83,6 +88,7 @@ describe("one-time tokens leaving the auth service", () => {
     const client = createGrpcClient(
       protos().auth.AuthService,
       `127.0.0.1:${(started as { grpcPort: number }).grpcPort}`,
+      { credentials: loadGrpcCredentials(testTlsConfig("gateway")).client("auth") },
     );
 
     const kafka = createKafka({ brokers: kafkaBrokers(), clientId: "auth-test", logger });

@@ -20,6 +20,7 @@ import { cancelStuckOrders } from "../src/domain/cancel-stuck-orders.js";
 import { recordSagaEvent } from "../src/domain/record-saga-event.js";
 import { createOrderEventsConsumer } from "../src/entry-points/kafka/order-events-consumer.js";
 import { startProductStandIn } from "./product-stand-in.js";
+import { catalogCredentials, gatewayCredentials, orderServerCredentials } from "./tls.js";
 
 const logger = createLogger({ service: "order", level: "silent" });
 const kafka = createKafka({ brokers: kafkaBrokers(), clientId: "order-timeline-test", logger });
@@ -40,7 +41,7 @@ beforeAll(async () => {
   db = await createTestDatabase("order");
   sql = createSql(db.url, { max: 10 });
   products = await startProductStandIn();
-  catalog = createProductCatalog(products.address);
+  catalog = createProductCatalog(products.address, { credentials: catalogCredentials() });
   issuer = await createTestIssuer();
   const metrics = createMetricsRegistry("order");
   domain = buildOrderDomain({ logger, metrics, sql, catalog, topicPrefix: prefix });
@@ -50,8 +51,11 @@ beforeAll(async () => {
     sql,
     domain,
     verifier: createTokenVerifier({ keys: issuer.keys }),
+    credentials: orderServerCredentials(),
   });
-  client = createGrpcClient(protos().order.OrderService, `127.0.0.1:${await server.listen("127.0.0.1", 0)}`);
+  client = createGrpcClient(protos().order.OrderService, `127.0.0.1:${await server.listen("127.0.0.1", 0)}`, {
+    credentials: gatewayCredentials(),
+  });
   consumer = createOrderEventsConsumer({ kafka, sql, registry: metrics, topicPrefix: prefix, saga: domain });
   await consumer.start();
   producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
