@@ -28,6 +28,8 @@ export type PromiseClient<C> = {
     : never]: Unary<C[K]>;
 } & { close(): void; raw: C };
 
+const ROUND_ROBIN = JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] });
+
 export interface ClientOptions {
   /** This service's certificate and the server it expects: `loadGrpcCredentials(config).client("product")`. */
   credentials: GrpcClientCredentials;
@@ -36,7 +38,10 @@ export interface ClientOptions {
 
 /**
  * A client on a keep-alive channel; every call gets a deadline, trace context and an AppError on failure.
- * `Ctor` is a service constructor from `protos()`.
+ * `Ctor` is a service constructor from `protos()`. `address` may name several instances: a DNS
+ * name with several records (`dns:///product-grpc:50052`, a headless Service) or a list
+ * (`ipv4:127.0.0.1:50052,127.0.0.1:50152`); calls go round-robin over those that are connected,
+ * and an instance whose connection fails is left out until it reconnects.
  */
 export function createGrpcClient<C extends grpc.Client>(
   Ctor: new (address: string, creds: grpc.ChannelCredentials, options?: grpc.ClientOptions) => C,
@@ -49,6 +54,7 @@ export function createGrpcClient<C extends grpc.Client>(
     "grpc.keepalive_timeout_ms": 5_000,
     "grpc.keepalive_permit_without_calls": 1,
     "grpc.enable_retries": 0,
+    "grpc.service_config": ROUND_ROBIN,
   });
   const defaultDeadline = opts.deadlineMs ?? 5_000;
   const methods = Object.keys(Object.getPrototypeOf(client)).filter((k) => /^[A-Z]/.test(k));
