@@ -131,7 +131,7 @@ case "${1:-}" in
     for s in "${SERVICES[@]}"; do start_one "$s"; done
     for s in "${SERVICES[@]}"; do wait_ready "$s"; done
     echo
-    echo "gateway listening on http://127.0.0.1:${GATEWAY_PORT:-$(http_port gateway)} (API under /api/v1, docs at /docs)"
+    echo "storefront on http://127.0.0.1:${GATEWAY_PORT:-$(http_port gateway)}/ (API under /api/v1, docs at /docs)"
     ;;
   stop)
     for ((i = ${#SERVICES[@]} - 1; i >= 0; i--)); do stop_one "${SERVICES[$i]}"; done
