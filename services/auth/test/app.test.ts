@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { createMetricsRegistry, createSql, type Sql } from "@shop/platform";
@@ -123,6 +124,7 @@ describe("auth configuration", () => {
       env: {
         PATH: process.env.PATH,
         ALLOW_PLAINTEXT_KEYS: "true",
+        ONE_TIME_TOKEN_KEY: randomBytes(32).toString("base64url"),
         ...testTlsEnv("auth"),
         GRPC_TLS_CERT_FILE: "/nonexistent/auth.crt",
       },

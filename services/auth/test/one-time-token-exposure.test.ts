@@ -149,7 +149,11 @@ describe("one-time tokens leaving the auth service", () => {
     for (const value of [undefined, "too-short-to-be-a-key"]) {
       const result = await run("node", ["dist/main.js"], {
         cwd: SERVICE_DIR,
-        env: { PATH: process.env.PATH, ...(value ? { ONE_TIME_TOKEN_KEY: value } : {}) },
+        env: {
+          PATH: process.env.PATH,
+          ALLOW_PLAINTEXT_KEYS: "true",
+          ...(value ? { ONE_TIME_TOKEN_KEY: value } : {}),
+        },
       }).catch((err: { code: number; stdout: string; stderr: string }) => err);
       expect(result).toMatchObject({ code: 1, stdout: "" });
       expect(result.stderr).toMatch(/^invalid configuration: ONE_TIME_TOKEN_KEY must be 32 random bytes/);
