@@ -124,7 +124,7 @@ describe("rate limits", () => {
 
   it("when the gateway trusts a proxy, then the auth service hears the forwarded client address; otherwise the header is ignored", async () => {
     const [direct] = await cluster(1, {});
-    const [proxied] = await cluster(1, { TRUST_PROXY: "true" });
+    const [proxied] = await cluster(1, { TRUST_PROXY: "127.0.0.9" });
     const forwardedFor = (gw: TestGateway, email: string) =>
       gw.app.inject({
         method: "POST",

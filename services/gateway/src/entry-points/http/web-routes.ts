@@ -56,9 +56,16 @@ export function webRoutes(root: string, logger: Logger): FastifyPluginAsync {
       return reply.sendFile(`assets/${file}`, { maxAge: ASSET_MAX_AGE, immutable: true });
     });
     app.get("/", { schema: { hide: true } }, (_req, reply) => sendPage(reply));
-    app.get("/*", { schema: { hide: true } }, (req, reply) => {
-      if (NOT_PAGES.test(req.url) || !wantsHtml(req)) return reply.callNotFound();
-      return sendPage(reply);
-    });
+    // Decided on request, before any other hook: an API path or a non-page request is an
+    // unknown route exactly as it would be without the storefront.
+    app.get(
+      "/*",
+      {
+        schema: { hide: true },
+        onRequest: (req, reply, done) =>
+          NOT_PAGES.test(req.url) || !wantsHtml(req) ? reply.callNotFound() : done(),
+      },
+      (_req, reply) => sendPage(reply),
+    );
   };
 }
