@@ -6,6 +6,7 @@ import {
   deploymentProblems,
   kafkaTopicProblems,
   kafkaUserProblems,
+  monitoringProblems,
   networkPolicyProblems,
   scalingProblems,
   serviceProblems,
@@ -40,6 +41,12 @@ describe.skipIf(built === null).each(OVERLAYS)("when the %s overlay is built", (
     expect(serviceProblems(objects)).toEqual([]);
     const gateway = named(ofKind<IService>(objects, "Service"), "gateway");
     expect(gateway?.spec?.type).toBe(overlay === "prod" ? "LoadBalancer" : "ClusterIP");
+  });
+
+  it("then Prometheus scrapes each service's metrics port, the gateway's on its admin Service", () => {
+    expect(monitoringProblems(objects)).toEqual([]);
+    const admin = named(ofKind<IService>(objects, "Service"), "gateway-admin");
+    expect(admin?.spec?.type).toBe("ClusterIP");
   });
 
   it("then each service's NetworkPolicy admits only its callers", () => {

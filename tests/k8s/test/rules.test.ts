@@ -7,6 +7,7 @@ import {
   deploymentProblems,
   kafkaTopicProblems,
   kafkaUserProblems,
+  monitoringProblems,
   networkPolicyProblems,
   scalingProblems,
   serviceProblems,
@@ -73,6 +74,25 @@ describe.skipIf(built === null)("when a rule is broken in a copy of the prod ove
     const objects = prod();
     named(ofKind<IService>(objects, "Service"), "auth")!.spec!.type = "LoadBalancer";
     expect(serviceProblems(objects)).toEqual(["Service auth is a LoadBalancer"]);
+  });
+
+  it("then the admin port on the load balancer, open to all, or scraped on the public port is reported", () => {
+    const objects = prod();
+    const services = ofKind<IService>(objects, "Service");
+    named(services, "gateway")!.spec!.ports!.push({ name: "admin", port: 9080, targetPort: "admin" });
+    named(services, "gateway")!.metadata.labels!["shop-saga.io/metrics"] = "true";
+    const policy = named(ofKind<INetworkPolicy>(objects, "NetworkPolicy"), "gateway")!;
+    delete policy.spec!.ingress![1]!.from;
+    expect(serviceProblems(objects)).toEqual(["Service gateway (LoadBalancer) exposes the admin port"]);
+    expect(networkPolicyProblems(objects)).toEqual([
+      "gateway:9080 admits [*], expected [monitoring/prometheus]",
+    ]);
+    const monitor = objects.find((o) => o.kind === "ServiceMonitor" && o.metadata.name === "gateway")!;
+    (monitor.spec as { endpoints: { port: string }[] }).endpoints[0]!.port = "http";
+    expect(monitoringProblems(objects)).toEqual([
+      "gateway: ServiceMonitor port http of Service gateway does not reach admin",
+      "gateway: ServiceMonitor port http of Service gateway-admin does not reach admin",
+    ]);
   });
 
   it("then a KafkaTopic below replicas 3 or min.insync.replicas 2 is reported", () => {

@@ -19,6 +19,8 @@ export const GRPC_CALLERS: Record<string, string[]> = {
 };
 const JWKS_READERS = ["gateway", "product", "order", "payment", "notification"];
 const PROMETHEUS = "monitoring/prometheus";
+/** The gateway's internal admin port (GATEWAY_ADMIN_PORT): /metrics, never public. */
+const GATEWAY_ADMIN_PORT = 9080;
 /** The topics each service writes through its outbox (the aggregate it owns). */
 const WRITES: Record<string, TopicKey[]> = {
   auth: ["users"],
@@ -126,7 +128,10 @@ export function scalingProblems(objects: Manifest[]): string[] {
   return problems;
 }
 
-/** Only the gateway's Service may be a LoadBalancer; every gRPC port has a headless Service. */
+/**
+ * Only the gateway's Service may be a LoadBalancer, and it never carries the admin port; every
+ * gRPC port has a headless Service.
+ */
 export function serviceProblems(objects: Manifest[]): string[] {
   const problems: string[] = [];
   const services = ofKind<IService>(objects, "Service");
@@ -134,6 +139,11 @@ export function serviceProblems(objects: Manifest[]): string[] {
     if (s.spec?.type === "LoadBalancer" && s.metadata.name !== "gateway")
       problems.push(`Service ${s.metadata.name} is a LoadBalancer`);
     if (s.spec?.type === "NodePort") problems.push(`Service ${s.metadata.name} is a NodePort`);
+    const admin = s.spec?.ports?.find(
+      (p) => p.targetPort === "admin" || p.targetPort === GATEWAY_ADMIN_PORT || p.port === GATEWAY_ADMIN_PORT,
+    );
+    if (admin && s.spec?.type !== undefined && s.spec.type !== "ClusterIP")
+      problems.push(`Service ${s.metadata.name} (${s.spec.type}) exposes the admin port`);
   }
   for (const name of Object.keys(GRPC_CALLERS)) {
     const grpc = named(services, `${name}-grpc`);
@@ -178,7 +188,7 @@ export function admitted(
   return new Map([...result].map(([port, peers]) => [port, [...peers].sort()]));
 }
 
-/** Default deny, the gateway open to all, each gRPC port to its callers, HTTP to Prometheus (and JWKS readers). */
+/** Default deny, the gateway's public port open to all (its admin port to Prometheus), each gRPC port to its callers, HTTP to Prometheus (and JWKS readers). */
 export function networkPolicyProblems(objects: Manifest[]): string[] {
   const problems: string[] = [];
   const policies = ofKind<INetworkPolicy>(objects, "NetworkPolicy");
@@ -196,7 +206,8 @@ export function networkPolicyProblems(objects: Manifest[]): string[] {
     const allowed = admitted(policies, d.spec?.template.metadata?.labels ?? {}, ports);
     const expected = new Map<number, string[]>();
     for (const p of ports) {
-      if (name === "gateway") expected.set(p.containerPort, ["*"]);
+      if (name === "gateway" && p.name === "admin") expected.set(p.containerPort, [PROMETHEUS]);
+      else if (name === "gateway") expected.set(p.containerPort, ["*"]);
       else if (p.name === "grpc") expected.set(p.containerPort, [...(GRPC_CALLERS[name] ?? [])].sort());
       else if (p.name === "http")
         expected.set(p.containerPort, [...(name === "auth" ? JWKS_READERS : []), PROMETHEUS].sort());
@@ -205,6 +216,45 @@ export function networkPolicyProblems(objects: Manifest[]): string[] {
       const want = expected.get(port) ?? [];
       if (JSON.stringify(peers) !== JSON.stringify(want))
         problems.push(`${name}:${port} admits [${peers}], expected [${want}]`);
+    }
+  }
+  return problems;
+}
+
+interface ServiceMonitorSpec {
+  spec: {
+    selector: { matchLabels?: Record<string, string> };
+    endpoints?: { port?: string; path?: string }[];
+  };
+}
+
+/**
+ * Each ServiceMonitor scrapes /metrics from a named port of the Services it selects, and that
+ * port reaches the container port serving /metrics: `http`, but the gateway's `admin`.
+ */
+export function monitoringProblems(objects: Manifest[]): string[] {
+  const problems: string[] = [];
+  const services = ofKind<IService>(objects, "Service");
+  const monitors = ofKind<ServiceMonitorSpec>(objects, "ServiceMonitor");
+  for (const d of ofKind<IDeployment>(objects, "Deployment")) {
+    const name = d.metadata.name;
+    const metricsPort = name === "gateway" ? "admin" : "http";
+    const monitor = named(monitors, name);
+    if (!monitor) {
+      problems.push(`${name}: no ServiceMonitor`);
+      continue;
+    }
+    const selected = services.filter((s) => selects(monitor.spec.selector, s.metadata.labels));
+    if (selected.length === 0) problems.push(`${name}: its ServiceMonitor selects no Service`);
+    for (const endpoint of monitor.spec.endpoints ?? []) {
+      if (endpoint.path !== "/metrics") problems.push(`${name}: scrapes ${endpoint.path}`);
+      for (const s of selected) {
+        const port = s.spec?.ports?.find((p) => p.name === endpoint.port);
+        if (port?.targetPort !== metricsPort)
+          problems.push(
+            `${name}: ServiceMonitor port ${endpoint.port} of Service ${s.metadata.name} does not reach ${metricsPort}`,
+          );
+      }
     }
   }
   return problems;
