@@ -4,6 +4,7 @@ import { OVERLAYS } from "./global-setup.js";
 import { named, ofKind, parseManifests } from "./manifests.js";
 import {
   deploymentProblems,
+  grpcTlsProblems,
   kafkaTopicProblems,
   kafkaUserProblems,
   monitoringProblems,
@@ -31,6 +32,11 @@ describe.skipIf(built === null).each(OVERLAYS)("when the %s overlay is built", (
   it("then every Deployment has its probes, resources, hardening and shutdown budget", () => {
     expect(ofKind(objects, "Deployment")).toHaveLength(6);
     expect(deploymentProblems(objects)).toEqual([]);
+  });
+
+  it("then every Deployment mounts its own gRPC certificate from cert-manager and points GRPC_TLS_* at it", () => {
+    expect(ofKind(objects, "Certificate")).toHaveLength(7);
+    expect(grpcTlsProblems(objects)).toEqual([]);
   });
 
   it("then every Deployment has exactly one autoscaler and one disruption budget", () => {

@@ -5,6 +5,7 @@ import { describe, expect, inject, it } from "vitest";
 import { type Manifest, named, ofKind, parseManifests } from "./manifests.js";
 import {
   deploymentProblems,
+  grpcTlsProblems,
   kafkaTopicProblems,
   kafkaUserProblems,
   monitoringProblems,
@@ -55,6 +56,28 @@ describe.skipIf(built === null)("when a rule is broken in a copy of the prod ove
     expect(deploymentProblems(objects)).toEqual([
       "notification: terminationGracePeriodSeconds 15 is below preStop + SHUTDOWN_TIMEOUT_MS + 1 s (16)",
     ]);
+  });
+
+  it("then another service's certificate, a missing variable or a wrong DNS name is reported", () => {
+    const objects = prod();
+    const volume = deployment(objects, "order").spec!.template.spec!.volumes!.find(
+      (v) => v.name === "grpc-tls",
+    )!;
+    volume.secret!.secretName = "product-grpc-tls";
+    const shopCommon = objects.find(
+      (o) => o.kind === "ConfigMap" && o.metadata.name.startsWith("shop-common"),
+    )!;
+    delete (shopCommon.data as Record<string, string>).GRPC_TLS_KEY_FILE;
+    const cert = objects.find((o) => o.kind === "Certificate" && o.metadata.name === "payment-grpc-tls")!;
+    const spec = cert.spec as { dnsNames: string[]; privateKey: { encoding: string } };
+    spec.dnsNames = ["payment-grpc"];
+    spec.privateKey.encoding = "PKCS1";
+    const problems = grpcTlsProblems(objects);
+    expect(problems).toContain("order: does not mount order-grpc-tls");
+    expect(problems).toContain("payment: certificate lacks DNS:payment");
+    expect(problems).toContain("payment: key not PKCS#8");
+    expect(problems).toContain("gateway: GRPC_TLS_KEY_FILE is undefined, expected /pki/tls.key");
+    expect(problems).toHaveLength(8); // the key file of the five others, order's mount, payment's two
   });
 
   it("then a second autoscaler or a missing disruption budget is reported", () => {
@@ -145,8 +168,10 @@ describe.skipIf(built === null)("when a rule is broken in a copy of the prod ove
     (cluster.spec as { instances: unknown }).instances = "3";
     const topic = objects.find((o) => o.kind === "KafkaTopic")!;
     (topic.spec as { partitions: unknown }).partitions = 0;
+    const cert = objects.find((o) => o.kind === "Certificate")!;
+    (cert.spec as { dnsNames: unknown }).dnsNames = "auth";
     const problems = schemaProblems(objects);
-    expect(problems).toHaveLength(3);
+    expect(problems).toHaveLength(4);
     expect(problems[0]).toMatch(/containerPort must be integer/);
   });
 });

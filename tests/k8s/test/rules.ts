@@ -32,17 +32,22 @@ const WRITES: Record<string, TopicKey[]> = {
 
 const appContainer = (d: IDeployment): IContainer | undefined => d.spec?.template.spec?.containers[0];
 
-/** SHUTDOWN_TIMEOUT_MS as the container sees it: env first, then its ConfigMaps (the last wins). */
-function shutdownTimeoutMs(container: IContainer, configMaps: IConfigMap[]): number {
-  const direct = container.env?.find((e) => e.name === "SHUTDOWN_TIMEOUT_MS")?.value;
-  if (direct !== undefined) return Number(direct);
-  let value = "10000"; // the default of commonSettings in packages/platform
+/** A variable as the container sees it: env first, then its ConfigMaps (the last wins). */
+function envValue(container: IContainer, configMaps: IConfigMap[], variable: string): string | undefined {
+  const direct = container.env?.find((e) => e.name === variable);
+  if (direct) return direct.value;
+  let value: string | undefined;
   for (const source of container.envFrom ?? []) {
     const data = source.configMapRef && named(configMaps as Manifest[], source.configMapRef.name ?? "");
-    const found = (data as IConfigMap | undefined)?.data?.SHUTDOWN_TIMEOUT_MS;
+    const found = (data as IConfigMap | undefined)?.data?.[variable];
     if (found !== undefined) value = found;
   }
-  return Number(value);
+  return value;
+}
+
+/** SHUTDOWN_TIMEOUT_MS as the container sees it (10000, the default of commonSettings, if unset). */
+function shutdownTimeoutMs(container: IContainer, configMaps: IConfigMap[]): number {
+  return Number(envValue(container, configMaps, "SHUTDOWN_TIMEOUT_MS") ?? "10000");
 }
 
 /** Probes, resources, hardening and the shutdown budget of every Deployment. */
@@ -216,6 +221,71 @@ export function networkPolicyProblems(objects: Manifest[]): string[] {
       const want = expected.get(port) ?? [];
       if (JSON.stringify(peers) !== JSON.stringify(want))
         problems.push(`${name}:${port} admits [${peers}], expected [${want}]`);
+    }
+  }
+  return problems;
+}
+
+interface CertificateSpec {
+  spec: {
+    secretName: string;
+    commonName?: string;
+    dnsNames?: string[];
+    isCA?: boolean;
+    usages?: string[];
+    privateKey?: { algorithm?: string; encoding?: string };
+    issuerRef: { name: string; kind?: string; group?: string };
+  };
+}
+interface IssuerSpec {
+  spec: { ca?: { secretName: string }; selfSigned?: object };
+}
+
+/**
+ * gRPC mutual TLS: each service's cert-manager Certificate (CN and DNS name = the service, as
+ * clients expect; server and client auth; a PKCS#8 key) from the namespace's CA Issuer, and each
+ * Deployment mounting its own service's Secret with GRPC_TLS_{CA,CERT,KEY}_FILE pointing into it.
+ */
+export function grpcTlsProblems(objects: Manifest[]): string[] {
+  const problems: string[] = [];
+  const configMaps = ofKind<IConfigMap>(objects, "ConfigMap");
+  const certificates = ofKind<CertificateSpec>(objects, "Certificate", "cert-manager.io");
+  const issuers = ofKind<IssuerSpec>(objects, "Issuer", "cert-manager.io");
+  for (const d of ofKind<IDeployment>(objects, "Deployment")) {
+    const name = d.metadata.name;
+    const secretName = `${name}-grpc-tls`;
+    const cert = certificates.find((c) => c.spec.secretName === secretName);
+    if (!cert) problems.push(`${name}: no Certificate writing ${secretName}`);
+    else {
+      if (cert.spec.commonName !== name) problems.push(`${name}: certificate CN ${cert.spec.commonName}`);
+      if (!cert.spec.dnsNames?.includes(name)) problems.push(`${name}: certificate lacks DNS:${name}`);
+      for (const usage of ["server auth", "client auth"])
+        if (!cert.spec.usages?.includes(usage)) problems.push(`${name}: certificate without ${usage}`);
+      if (cert.spec.privateKey?.encoding !== "PKCS8") problems.push(`${name}: key not PKCS#8`);
+      const issuer =
+        cert.spec.issuerRef.kind === "Issuer" ? named(issuers, cert.spec.issuerRef.name) : undefined;
+      const ca =
+        issuer?.spec.ca && certificates.find((c) => c.spec.secretName === issuer.spec.ca?.secretName);
+      if (!ca?.spec.isCA) problems.push(`${name}: certificate not issued by the namespace's CA Issuer`);
+    }
+    const pod = d.spec?.template.spec;
+    const c = appContainer(d);
+    if (!pod || !c) continue;
+    const volume = pod.volumes?.find((v) => v.secret?.secretName === secretName);
+    const mount = volume && c.volumeMounts?.find((m) => m.name === volume.name);
+    if (!mount) {
+      problems.push(`${name}: does not mount ${secretName}`);
+      continue;
+    }
+    if (mount.readOnly !== true) problems.push(`${name}: ${secretName} not mounted read-only`);
+    const others = pod.volumes?.filter((v) => v.secret?.secretName?.endsWith("-grpc-tls") && v !== volume);
+    for (const v of others ?? []) problems.push(`${name}: mounts another service's ${v.secret?.secretName}`);
+    if (envValue(c, configMaps, "GRPC_TLS") === "off") problems.push(`${name}: GRPC_TLS=off`);
+    const files = { GRPC_TLS_CA_FILE: "ca.crt", GRPC_TLS_CERT_FILE: "tls.crt", GRPC_TLS_KEY_FILE: "tls.key" };
+    for (const [variable, file] of Object.entries(files)) {
+      const want = `${mount.mountPath.replace(/\/$/, "")}/${file}`;
+      const value = envValue(c, configMaps, variable);
+      if (value !== want) problems.push(`${name}: ${variable} is ${value}, expected ${want}`);
     }
   }
   return problems;

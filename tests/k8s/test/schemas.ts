@@ -1,3 +1,4 @@
+import * as certManager from "@kubernetes-models/cert-manager";
 import * as cnpg from "@kubernetes-models/cloudnative-pg";
 import * as prometheusOperator from "@kubernetes-models/prometheus-operator";
 import * as k8s from "kubernetes-models";
@@ -10,10 +11,13 @@ interface Validatable {
 type ModelClass = new (data: object) => Validatable;
 type Modules = Record<string, Record<string, Record<string, unknown>>>;
 
-/** `networking.k8s.io/v1` -> the export `networkingK8sIo.v1`; the core group `v1` -> `v1`. */
+/**
+ * `networking.k8s.io/v1` -> the export `networkingK8sIo.v1`, `cert-manager.io/v1` ->
+ * `certManagerIo.v1`; the core group `v1` -> `v1`.
+ */
 function modelOf(modules: Modules, apiVersion: string, kind: string): ModelClass | undefined {
   const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
-  const key = group ? group.replace(/\.(\w)/g, (_, c: string) => c.toUpperCase()) : version!;
+  const key = group ? group.replace(/[.-](\w)/g, (_, c: string) => c.toUpperCase()) : version!;
   const versions = group ? modules[key] : { [version!]: modules[key] };
   const model = versions?.[version!]?.[kind];
   return typeof model === "function" ? (model as ModelClass) : undefined;
@@ -23,11 +27,12 @@ const modelSources: Modules[] = [
   k8s as unknown as Modules,
   cnpg as unknown as Modules,
   prometheusOperator as unknown as Modules,
+  certManager as unknown as Modules,
 ];
 
 /**
  * Validates each object against its API schema: the Kubernetes API (kubernetes-models), the
- * CloudNativePG and prometheus-operator CRDs (their @kubernetes-models packages). No package ships
+ * CloudNativePG, prometheus-operator and cert-manager CRDs (their @kubernetes-models packages). No package ships
  * Strimzi's CRDs, so its resources get the hand-written checks of strimzi.ts. Returns one line per
  * problem; an object of an API none of these knows is a problem too.
  */
