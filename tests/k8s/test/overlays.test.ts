@@ -9,6 +9,7 @@ import {
   kafkaUserProblems,
   monitoringProblems,
   networkPolicyProblems,
+  oneTimeTokenKeyProblems,
   scalingProblems,
   serviceProblems,
 } from "./rules.js";
@@ -37,6 +38,10 @@ describe.skipIf(built === null).each(OVERLAYS)("when the %s overlay is built", (
   it("then every Deployment mounts its own gRPC certificate from cert-manager and points GRPC_TLS_* at it", () => {
     expect(ofKind(objects, "Certificate")).toHaveLength(7);
     expect(grpcTlsProblems(objects)).toEqual([]);
+  });
+
+  it("then only auth and notification get ONE_TIME_TOKEN_KEY, from one Secret", () => {
+    expect(oneTimeTokenKeyProblems(objects)).toEqual([]);
   });
 
   it("then every Deployment has exactly one autoscaler and one disruption budget", () => {

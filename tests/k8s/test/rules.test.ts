@@ -10,6 +10,7 @@ import {
   kafkaUserProblems,
   monitoringProblems,
   networkPolicyProblems,
+  oneTimeTokenKeyProblems,
   scalingProblems,
   serviceProblems,
 } from "./rules.js";
@@ -78,6 +79,20 @@ describe.skipIf(built === null)("when a rule is broken in a copy of the prod ove
     expect(problems).toContain("payment: key not PKCS#8");
     expect(problems).toContain("gateway: GRPC_TLS_KEY_FILE is undefined, expected /pki/tls.key");
     expect(problems).toHaveLength(8); // the key file of the five others, order's mount, payment's two
+  });
+
+  it("then ONE_TIME_TOKEN_KEY beyond auth and notification, or missing from one, is reported", () => {
+    const objects = prod();
+    const key = app(objects, "auth").env!.find((e) => e.name === "ONE_TIME_TOKEN_KEY")!;
+    app(objects, "order").env!.push(structuredClone(key));
+    const notification = app(objects, "notification");
+    notification.env = notification.env!.filter((e) => e.name !== "ONE_TIME_TOKEN_KEY");
+    app(objects, "payment").env!.push({ name: "ONE_TIME_TOKEN_KEY", value: "literal" });
+    expect(oneTimeTokenKeyProblems(objects)).toEqual([
+      "notification: no ONE_TIME_TOKEN_KEY",
+      "order: gets ONE_TIME_TOKEN_KEY",
+      "payment: gets ONE_TIME_TOKEN_KEY",
+    ]);
   });
 
   it("then a second autoscaler or a missing disruption budget is reported", () => {

@@ -6,6 +6,7 @@ import type { INetworkPolicyPeer } from "kubernetes-models/networking.k8s.io/v1/
 import type { IPodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
 import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
 import type { IContainer } from "kubernetes-models/v1/Container";
+import type { ISecret } from "kubernetes-models/v1/Secret";
 import type { IService } from "kubernetes-models/v1/Service";
 import { type Manifest, named, ofKind, selects } from "./manifests.js";
 
@@ -287,6 +288,61 @@ export function grpcTlsProblems(objects: Manifest[]): string[] {
       const value = envValue(c, configMaps, variable);
       if (value !== want) problems.push(`${name}: ${variable} is ${value}, expected ${want}`);
     }
+  }
+  return problems;
+}
+
+/** The services that seal and open one-time tokens (auth and notification, the same key). */
+const ONE_TIME_TOKEN_HOLDERS = ["auth", "notification"];
+
+/** A Secret's value of `key` (rendered Secrets only: generated in dev, existing ones in prod). */
+function secretValue(secret: ISecret | undefined, key: string): string | undefined {
+  const encoded = secret?.data?.[key];
+  return encoded !== undefined ? Buffer.from(encoded, "base64").toString() : secret?.stringData?.[key];
+}
+
+/**
+ * ONE_TIME_TOKEN_KEY reaches auth and notification only, from one and the same Secret key (never
+ * a literal or a ConfigMap); a rendered value must be 32 bytes in base64url.
+ */
+export function oneTimeTokenKeyProblems(objects: Manifest[]): string[] {
+  const variable = "ONE_TIME_TOKEN_KEY";
+  const problems: string[] = [];
+  const secrets = ofKind<ISecret>(objects, "Secret");
+  const configMaps = ofKind<IConfigMap>(objects, "ConfigMap");
+  const sources = new Map<string, string>();
+  for (const d of ofKind<IDeployment>(objects, "Deployment")) {
+    const name = d.metadata.name;
+    const c = appContainer(d);
+    if (!c) continue;
+    const found: string[] = [];
+    const direct = c.env?.find((e) => e.name === variable);
+    if (direct?.valueFrom?.secretKeyRef)
+      found.push(`secret:${direct.valueFrom.secretKeyRef.name}/${direct.valueFrom.secretKeyRef.key}`);
+    else if (direct) found.push("not a Secret");
+    for (const source of c.envFrom ?? []) {
+      if (
+        source.secretRef &&
+        secretValue(named(secrets, source.secretRef.name ?? ""), variable) !== undefined
+      )
+        found.push(`secret:${source.secretRef.name}/${variable}`);
+      const map = source.configMapRef && named(configMaps, source.configMapRef.name ?? "");
+      if (map?.data?.[variable] !== undefined) found.push("not a Secret");
+    }
+    const holder = ONE_TIME_TOKEN_HOLDERS.includes(name);
+    if (!holder && found.length) problems.push(`${name}: gets ${variable}`);
+    if (holder && !found.length) problems.push(`${name}: no ${variable}`);
+    if (holder && found.includes("not a Secret")) problems.push(`${name}: ${variable} not from a Secret`);
+    if (holder && found[0]) sources.set(name, found[0]);
+  }
+  if (new Set(sources.values()).size > 1)
+    problems.push(
+      `${variable} from different Secrets: ${[...sources].map(([n, s]) => `${n} ${s}`).join(", ")}`,
+    );
+  for (const secret of secrets) {
+    const value = secretValue(secret, variable);
+    if (value !== undefined && !/^[A-Za-z0-9_-]{43}$/.test(value))
+      problems.push(`Secret ${secret.metadata?.name}: ${variable} is not 32 bytes in base64url`);
   }
   return problems;
 }
