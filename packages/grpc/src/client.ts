@@ -30,6 +30,13 @@ export type PromiseClient<C> = {
 
 const ROUND_ROBIN = JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] });
 
+/**
+ * A list or a DNS name may stand for several instances. One `host:port` keeps grpc-js's
+ * pick_first: it queues calls while a restarted callee reconnects, where round_robin would fail
+ * them at once until the connection is back.
+ */
+const severalInstances = (address: string) => /^(dns|ipv4|ipv6):/.test(address);
+
 export interface ClientOptions {
   /** This service's certificate and the server it expects: `loadGrpcCredentials(config).client("product")`. */
   credentials: GrpcClientCredentials;
@@ -40,8 +47,8 @@ export interface ClientOptions {
  * A client on a keep-alive channel; every call gets a deadline, trace context and an AppError on failure.
  * `Ctor` is a service constructor from `protos()`. `address` may name several instances: a DNS
  * name with several records (`dns:///product-grpc:50052`, a headless Service) or a list
- * (`ipv4:127.0.0.1:50052,127.0.0.1:50152`); calls go round-robin over those that are connected,
- * and an instance whose connection fails is left out until it reconnects.
+ * (`ipv4:127.0.0.1:50052,127.0.0.1:50152`); calls then go round-robin over those that are
+ * connected, and an instance whose connection fails is left out until it reconnects.
  */
 export function createGrpcClient<C extends grpc.Client>(
   Ctor: new (address: string, creds: grpc.ChannelCredentials, options?: grpc.ClientOptions) => C,
@@ -54,7 +61,7 @@ export function createGrpcClient<C extends grpc.Client>(
     "grpc.keepalive_timeout_ms": 5_000,
     "grpc.keepalive_permit_without_calls": 1,
     "grpc.enable_retries": 0,
-    "grpc.service_config": ROUND_ROBIN,
+    ...(severalInstances(address) && { "grpc.service_config": ROUND_ROBIN }),
   });
   const defaultDeadline = opts.deadlineMs ?? 5_000;
   const methods = Object.keys(Object.getPrototypeOf(client)).filter((k) => /^[A-Z]/.test(k));
