@@ -28,7 +28,7 @@ export default function setup(project: TestProject): void {
   if (version === undefined) {
     console.warn(
       "tests/k8s: kubectl not found, the manifest checks are skipped. Install kubectl 1.27 or newer " +
-        "(Kustomize 5 built in; Debian's kubernetes-client is too old): see deploy/README.md.",
+        "(Kustomize 5 built in; Debian's kubernetes-client is too old): see deploy/k8s/README.md.",
     );
     project.provide("overlays", null);
     return;
