@@ -1,4 +1,6 @@
+import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
 import { createGrpcClient, loadGrpcCredentials, protos } from "@shop/grpc";
 import { createOneTimeTokenSeal, type OneTimeTokenPurpose } from "@shop/identity";
 import { createOutbox } from "@shop/outbox";
@@ -10,7 +12,15 @@ import {
   type Registry,
   type Sql,
 } from "@shop/platform";
-import { createTestDatabase, type TestDatabase, testTlsConfig, uid, uniqueTopicPrefix } from "@shop/testkit";
+import {
+  createTestDatabase,
+  kafkaBrokers,
+  type TestDatabase,
+  testTlsConfig,
+  testTlsEnv,
+  uid,
+  uniqueTopicPrefix,
+} from "@shop/testkit";
 import { buildGrpcServer, createAuthContext } from "../src/app.js";
 import { type Config, loadAuthConfig } from "../src/config.js";
 import type { AuthContext } from "../src/domain/context.js";
@@ -122,4 +132,40 @@ export async function failure(
     return err as { kind: string; code: string; message: string };
   }
   throw new Error("expected a failure, but the call succeeded");
+}
+
+/**
+ * The built service (`dist/main.js`) as a process of its own, with what every start needs (free
+ * ports, a cheap hash cost, fresh secrets, the test certificates) under `env`; its JSON log lines
+ * gather in `lines`.
+ */
+export function spawnAuthProcess(env: Record<string, string>): {
+  child: ChildProcess;
+  lines: Record<string, unknown>[];
+} {
+  const lines: Record<string, unknown>[] = [];
+  const child = spawn("node", ["dist/main.js"], {
+    cwd: fileURLToPath(new URL("..", import.meta.url)),
+    env: {
+      PATH: process.env.PATH,
+      HTTP_PORT: "0",
+      GRPC_PORT: "0",
+      KAFKA_BROKERS: kafkaBrokers().join(","),
+      PASSWORD_HASH_MEMORY_KIB: "1024",
+      PASSWORD_HASH_PASSES: "1",
+      ONE_TIME_TOKEN_KEY: randomBytes(32).toString("base64url"),
+      KEY_ENCRYPTION_SECRET: `secret-${uid()}-${uid()}-${uid()}`,
+      ...testTlsEnv("auth"),
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let buffer = "";
+  child.stdout!.on("data", (chunk: Buffer) => {
+    buffer += chunk.toString();
+    const parts = buffer.split("\n");
+    buffer = parts.pop()!;
+    for (const line of parts) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
+  });
+  return { child, lines };
 }

@@ -1,7 +1,5 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { fileURLToPath } from "node:url";
 import { topicName } from "@shop/events";
 import { createGrpcClient, loadGrpcCredentials, protos } from "@shop/grpc";
 import { createKafka } from "@shop/kafka";
@@ -12,51 +10,28 @@ import {
   kafkaBrokers,
   type TestDatabase,
   testTlsConfig,
-  testTlsEnv,
   uid,
   uniqueTopicPrefix,
 } from "@shop/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { logger } from "./harness.js";
-
-const SERVICE_DIR = fileURLToPath(new URL("..", import.meta.url));
+import { logger, spawnAuthProcess } from "./harness.js";
 
 let db: TestDatabase;
 let sql: Sql;
 let child: ChildProcess;
-let lines: Record<string, unknown>[] = [];
+let lines: Record<string, unknown>[];
 const prefix = uniqueTopicPrefix();
 const adminEmail = `root-${uid()}@example.com`;
 
 beforeAll(async () => {
   db = await createTestDatabase("auth");
   sql = createSql(db.url, { max: 2 });
-  child = spawn("node", ["dist/main.js"], {
-    cwd: SERVICE_DIR,
-    env: {
-      PATH: process.env.PATH,
-      DATABASE_URL: db.url,
-      HTTP_PORT: "0",
-      GRPC_PORT: "0",
-      KAFKA_BROKERS: kafkaBrokers().join(","),
-      KAFKA_TOPIC_PREFIX: prefix,
-      PASSWORD_HASH_MEMORY_KIB: "1024",
-      PASSWORD_HASH_PASSES: "1",
-      ONE_TIME_TOKEN_KEY: randomBytes(32).toString("base64url"),
-      KEY_ENCRYPTION_SECRET: `secret-${uid()}-${uid()}-${uid()}`,
-      ...testTlsEnv("auth"),
-      ADMIN_EMAIL: adminEmail,
-      ADMIN_PASSWORD: "root password",
-    },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  let buffer = "";
-  child.stdout!.on("data", (chunk: Buffer) => {
-    buffer += chunk.toString();
-    const parts = buffer.split("\n");
-    buffer = parts.pop()!;
-    lines = lines.concat(parts.filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>));
-  });
+  ({ child, lines } = spawnAuthProcess({
+    DATABASE_URL: db.url,
+    KAFKA_TOPIC_PREFIX: prefix,
+    ADMIN_EMAIL: adminEmail,
+    ADMIN_PASSWORD: "root password",
+  }));
 });
 afterAll(async () => {
   if (child.exitCode === null) child.kill("SIGKILL");

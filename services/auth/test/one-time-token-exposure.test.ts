@@ -1,4 +1,4 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
@@ -15,12 +15,11 @@ import {
   kafkaBrokers,
   type TestDatabase,
   testTlsConfig,
-  testTlsEnv,
   uid,
   uniqueTopicPrefix,
 } from "@shop/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { logger } from "./harness.js";
+import { logger, spawnAuthProcess } from "./harness.js";
 
 const SERVICE_DIR = fileURLToPath(new URL("..", import.meta.url));
 const KEY = randomBytes(32).toString("base64url");
@@ -29,37 +28,18 @@ const seal = createOneTimeTokenSeal(KEY);
 let db: TestDatabase;
 let sql: Sql;
 let child: ChildProcess;
-let lines: Record<string, unknown>[] = [];
+let lines: Record<string, unknown>[];
 const prefix = uniqueTopicPrefix();
 
 beforeAll(async () => {
   db = await createTestDatabase("auth");
   sql = createSql(db.url, { max: 2 });
-  child = spawn("node", ["dist/main.js"], {
-    cwd: SERVICE_DIR,
-    env: {
-      PATH: process.env.PATH,
-      DATABASE_URL: db.url,
-      HTTP_PORT: "0",
-      GRPC_PORT: "0",
-      KAFKA_BROKERS: kafkaBrokers().join(","),
-      KAFKA_TOPIC_PREFIX: prefix,
-      PASSWORD_HASH_MEMORY_KIB: "1024",
-      PASSWORD_HASH_PASSES: "1",
-      KEY_ENCRYPTION_SECRET: `secret-${uid()}-${uid()}-${uid()}`,
-      ...testTlsEnv("auth"),
-      ONE_TIME_TOKEN_KEY: KEY,
-      OUTBOX_PUBLISHED_RETENTION_SECONDS: "1",
-    },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  let buffer = "";
-  child.stdout!.on("data", (chunk: Buffer) => {
-    buffer += chunk.toString();
-    const parts = buffer.split("\n");
-    buffer = parts.pop()!;
-    lines = lines.concat(parts.filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>));
-  });
+  ({ child, lines } = spawnAuthProcess({
+    DATABASE_URL: db.url,
+    KAFKA_TOPIC_PREFIX: prefix,
+    ONE_TIME_TOKEN_KEY: KEY,
+    OUTBOX_PUBLISHED_RETENTION_SECONDS: "1",
+  }));
 });
 afterAll(async () => {
   if (child.exitCode === null) child.kill("SIGKILL");
